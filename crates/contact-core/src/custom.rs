@@ -1,0 +1,378 @@
+//! Custom fields: an organization's own definitions (Settings > CRM > Custom Fields),
+//! and the validation of `contact.customFields` against them.
+//!
+//! ```
+//! use contact_core::custom::{Definitions, Definition};
+//! use serde_json::json;
+//! let defs: Vec<Definition> = serde_json::from_value(json!([
+//!     {"tag": "industry", "type": "select", "options": ["Technology", "Finance"]}
+//! ])).unwrap();
+//! let defs = Definitions::new(defs).unwrap();
+//! let problems = defs.check(&json!({"industry": "Mining"}).as_object().unwrap()).unwrap_err();
+//! assert_eq!(problems[0].path, "contact.customFields.industry");
+//! assert_eq!(problems[0].message, "must be one of: Technology, Finance");
+//! ```
+
+use crate::problem::Problem;
+use crate::rules::{date, text};
+use regex::{Regex, RegexBuilder};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// Longest text value when a definition sets no `maxLength`.
+pub const DEFAULT_TEXT_MAX: usize = 1000;
+/// Upper bound on a compiled pattern's size, so that no definition can make
+/// validation slow or large. Matching is linear in the input either way.
+const PATTERN_SIZE_LIMIT: usize = 1 << 20;
+
+/// The type of a custom field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldType {
+    Text,
+    Number,
+    Boolean,
+    Date,
+    Select,
+    Multiselect,
+}
+
+impl FieldType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldType::Text => "text",
+            FieldType::Number => "number",
+            FieldType::Boolean => "boolean",
+            FieldType::Date => "date",
+            FieldType::Select => "select",
+            FieldType::Multiselect => "multiselect",
+        }
+    }
+}
+
+/// One custom field definition, as stored and as the browser module takes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Definition {
+    /// `[a-z][a-z0-9_]{0,63}`: the key in `customFields`.
+    pub tag: String,
+    #[serde(rename = "type")]
+    pub field_type: FieldType,
+    /// The allowed values of a select or multiselect.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    /// For text: a regular expression the whole value must match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// For text: the longest value in characters (default 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<usize>,
+    /// For number: the smallest value allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// For number: the largest value allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+}
+
+/// Why a definition cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefinitionError {
+    pub tag: String,
+    pub message: String,
+}
+
+impl fmt::Display for DefinitionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "custom field {:?}: {}", self.tag, self.message)
+    }
+}
+
+impl std::error::Error for DefinitionError {}
+
+impl Definition {
+    /// Checks the definition itself: its tag, that its constraints fit its type,
+    /// and compiles its pattern.
+    pub fn compile(self) -> Result<Compiled, DefinitionError> {
+        let fail = |message: String| DefinitionError {
+            tag: self.tag.clone(),
+            message,
+        };
+        if !is_tag(&self.tag) {
+            return Err(fail(
+                "a tag is a lower-case letter, then up to 63 lower-case letters, digits or _"
+                    .into(),
+            ));
+        }
+        let choice = matches!(self.field_type, FieldType::Select | FieldType::Multiselect);
+        if choice && self.options.is_empty() {
+            return Err(fail(format!(
+                "a {} needs options",
+                self.field_type.as_str()
+            )));
+        }
+        if !choice && !self.options.is_empty() {
+            return Err(fail(format!(
+                "a {} has no options",
+                self.field_type.as_str()
+            )));
+        }
+        for (i, option) in self.options.iter().enumerate() {
+            if option.trim() != option || option.is_empty() {
+                return Err(fail(format!(
+                    "option {option:?} is empty or has spaces around it"
+                )));
+            }
+            if self.options[..i].contains(option) {
+                return Err(fail(format!("option {option:?} is listed twice")));
+            }
+        }
+        let text = self.field_type == FieldType::Text;
+        if !text && (self.pattern.is_some() || self.max_length.is_some()) {
+            return Err(fail("pattern and maxLength are for text fields".into()));
+        }
+        let number = self.field_type == FieldType::Number;
+        if !number && (self.min.is_some() || self.max.is_some()) {
+            return Err(fail("min and max are for number fields".into()));
+        }
+        if let (Some(min), Some(max)) = (self.min, self.max) {
+            if min > max {
+                return Err(fail(format!("min {min} is greater than max {max}")));
+            }
+        }
+        if self.max_length == Some(0) {
+            return Err(fail("maxLength must be at least 1".into()));
+        }
+        let pattern = match &self.pattern {
+            Some(source) => Some(
+                RegexBuilder::new(&format!("^(?:{source})$"))
+                    .size_limit(PATTERN_SIZE_LIMIT)
+                    .build()
+                    .map_err(|e| fail(format!("pattern does not compile: {e}")))?,
+            ),
+            None => None,
+        };
+        Ok(Compiled {
+            definition: self,
+            pattern,
+        })
+    }
+}
+
+/// True for a well-formed tag: `[a-z][a-z0-9_]{0,63}`.
+pub fn is_tag(tag: &str) -> bool {
+    let bytes = tag.as_bytes();
+    (1..=64).contains(&bytes.len())
+        && bytes[0].is_ascii_lowercase()
+        && bytes
+            .iter()
+            .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// A definition with its pattern compiled, ready to check values.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    pub definition: Definition,
+    pattern: Option<Regex>,
+}
+
+/// An organization's custom field definitions, compiled once and kept sorted by tag.
+#[derive(Debug, Clone, Default)]
+pub struct Definitions {
+    fields: Vec<Compiled>,
+}
+
+impl Definitions {
+    /// Compiles every definition; tags must be distinct.
+    pub fn new(definitions: Vec<Definition>) -> Result<Self, DefinitionError> {
+        let mut fields = definitions
+            .into_iter()
+            .map(Definition::compile)
+            .collect::<Result<Vec<_>, _>>()?;
+        fields.sort_by(|a, b| a.definition.tag.cmp(&b.definition.tag));
+        if let Some(w) = fields
+            .windows(2)
+            .find(|w| w[0].definition.tag == w[1].definition.tag)
+        {
+            return Err(DefinitionError {
+                tag: w[0].definition.tag.clone(),
+                message: "defined twice".into(),
+            });
+        }
+        Ok(Definitions { fields })
+    }
+
+    /// The definitions, sorted by tag.
+    pub fn iter(&self) -> impl Iterator<Item = &Definition> {
+        self.fields.iter().map(|c| &c.definition)
+    }
+
+    fn get(&self, tag: &str) -> Option<&Compiled> {
+        self.fields
+            .binary_search_by(|c| c.definition.tag.as_str().cmp(tag))
+            .ok()
+            .map(|i| &self.fields[i])
+    }
+
+    /// Checks `customFields` and answers its normalized form (trimmed strings;
+    /// `null` kept, as it removes the key when merged), or every problem found.
+    pub fn check(&self, values: &Map<String, Value>) -> Result<Map<String, Value>, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let mut normalized = Map::new();
+        for (tag, value) in values {
+            let path = format!("contact.customFields.{tag}");
+            let Some(field) = self.get(tag) else {
+                problems.push(Problem::new(
+                    path,
+                    "unknown_custom_field",
+                    self.unknown_tag_message(tag),
+                ));
+                continue;
+            };
+            match field.check(value) {
+                Ok(value) => {
+                    normalized.insert(tag.clone(), value);
+                }
+                Err((code, message)) => problems.push(Problem::new(path, code, message)),
+            }
+        }
+        if problems.is_empty() {
+            Ok(normalized)
+        } else {
+            Err(problems)
+        }
+    }
+
+    fn unknown_tag_message(&self, tag: &str) -> String {
+        if self.fields.is_empty() {
+            return "unknown custom field: this organization defines no custom fields".into();
+        }
+        let tags: Vec<&str> = self.iter().map(|d| d.tag.as_str()).collect();
+        let hint = crate::suggest::closest(tag, tags.iter().copied())
+            .map(|s| format!("did you mean {s}? "))
+            .unwrap_or_default();
+        format!(
+            "unknown custom field; {hint}the defined fields are: {}",
+            tags.join(", ")
+        )
+    }
+
+    /// Checks one custom field's value, as a form does while the user types.
+    pub fn check_one(&self, tag: &str, value: &Value) -> Result<Value, Problem> {
+        let path = format!("contact.customFields.{tag}");
+        let field = self.get(tag).ok_or_else(|| {
+            Problem::new(&path, "unknown_custom_field", self.unknown_tag_message(tag))
+        })?;
+        field
+            .check(value)
+            .map_err(|(code, message)| Problem::new(path, code, message))
+    }
+}
+
+type Verdict = Result<Value, (&'static str, String)>;
+
+impl Compiled {
+    fn check(&self, value: &Value) -> Verdict {
+        let def = &self.definition;
+        if value.is_null() {
+            return Ok(Value::Null);
+        }
+        let wrong_type = |what: &str| Err(("invalid_type", format!("must be {what}")));
+        match def.field_type {
+            FieldType::Text => {
+                let Some(s) = value.as_str() else {
+                    return wrong_type("a string");
+                };
+                let s = s.trim();
+                let max = def.max_length.unwrap_or(DEFAULT_TEXT_MAX);
+                text::check(s, max, text::Lines::Multi).map_err(|v| (v.code, v.message))?;
+                if let Some(pattern) = &self.pattern {
+                    if !pattern.is_match(s) {
+                        return Err((
+                            "pattern_mismatch",
+                            format!(
+                                "does not match the pattern {}",
+                                def.pattern.as_deref().unwrap_or("")
+                            ),
+                        ));
+                    }
+                }
+                Ok(Value::String(s.to_string()))
+            }
+            FieldType::Number => {
+                let Some(n) = value.as_f64().filter(|_| value.is_number()) else {
+                    return wrong_type("a number");
+                };
+                if let Some(min) = def.min.filter(|&min| n < min) {
+                    return Err(("below_minimum", format!("must be at least {}", number(min))));
+                }
+                if let Some(max) = def.max.filter(|&max| n > max) {
+                    return Err(("above_maximum", format!("must be at most {}", number(max))));
+                }
+                Ok(value.clone())
+            }
+            FieldType::Boolean => match value {
+                Value::Bool(_) => Ok(value.clone()),
+                _ => wrong_type("true or false"),
+            },
+            FieldType::Date => {
+                let Some(s) = value.as_str() else {
+                    return wrong_type("a date string written YYYY-MM-DD");
+                };
+                let s = s.trim();
+                date::check(s).map_err(|v| (v.code, v.message))?;
+                Ok(Value::String(s.to_string()))
+            }
+            FieldType::Select => {
+                let Some(s) = value.as_str() else {
+                    return wrong_type(&format!("one of: {}", def.options.join(", ")));
+                };
+                let s = s.trim();
+                if def.options.iter().any(|o| o == s) {
+                    Ok(Value::String(s.to_string()))
+                } else {
+                    Err((
+                        "invalid_option",
+                        format!("must be one of: {}", def.options.join(", ")),
+                    ))
+                }
+            }
+            FieldType::Multiselect => {
+                let Some(items) = value.as_array() else {
+                    return wrong_type(&format!(
+                        "a list of distinct options from: {}",
+                        def.options.join(", ")
+                    ));
+                };
+                let mut chosen: Vec<Value> = Vec::with_capacity(items.len());
+                for item in items {
+                    let Some(s) = item
+                        .as_str()
+                        .map(str::trim)
+                        .filter(|s| def.options.iter().any(|o| o == s))
+                    else {
+                        return Err((
+                            "invalid_option",
+                            format!("each item must be one of: {}", def.options.join(", ")),
+                        ));
+                    };
+                    if chosen.iter().any(|c| c == s) {
+                        return Err(("duplicate_option", format!("lists {s} more than once")));
+                    }
+                    chosen.push(Value::String(s.to_string()));
+                }
+                Ok(Value::Array(chosen))
+            }
+        }
+    }
+}
+
+/// Writes a bound as JSON would: `5`, not `5.0`.
+fn number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every tool the build and the test suites need that a fresh machine lacks.
+# Each step is a no-op when the tool is already present at the pinned version.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen pin in Cargo.toml
+WORKER_BUILD_VERSION=0.8.7
+CARGO_FUZZ_VERSION=0.13.2
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+cargo_tool() { # name version binary
+  if command -v "$3" >/dev/null 2>&1 && "$3" --version 2>/dev/null | grep -q "$2"; then return; fi
+  say "installing $1 $2 (a few minutes, once per machine)"
+  cargo install "$1" --version "$2"
+}
+cargo_tool wasm-bindgen-cli "$WASM_BINDGEN_VERSION" wasm-bindgen
+cargo_tool worker-build "$WORKER_BUILD_VERSION" worker-build
+if [ "${SETUP_FUZZ:-1}" = 1 ]; then cargo_tool cargo-fuzz "$CARGO_FUZZ_VERSION" cargo-fuzz; fi
+
+if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm dependencies"
+  npm ci --no-audit --no-fund
+fi
+
+if [ "${SETUP_BROWSER:-1}" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
+  say "installing Debian's chromium for the browser tests"
+  if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
