@@ -16,6 +16,7 @@
 
 pub mod allowlist;
 pub mod custom;
+pub mod endpoint;
 pub mod fields;
 pub mod gate;
 pub mod plan;

@@ -1,0 +1,334 @@
+//! The endpoint's whole flow, with the database behind a trait: the Worker brings
+//! D1, the tests bring SQLite. Steps 1–2 are [`preflight`] and [`parse_body`]; then
+//! one read round trip fetches everything the checks and the plan need, the checks
+//! run in the contract's order, and the plan is written in one batch. A batch that
+//! fails on a guard or a unique index means another request changed the rows first:
+//! the rows are read again and the request planned again.
+
+use crate::custom::{Definition, Definitions};
+use crate::gate::{ApiKeyRecord, Credentials, DeveloperKeyRecord};
+use crate::plan::{self, Context, Decision, Found, Probe, Statement, StoredEntity};
+use crate::problem::{Code, Failure};
+use crate::request::{self, parse_body};
+use crate::secrets;
+use serde::de::DeserializeOwned;
+use serde_json::{json, Map, Value};
+
+/// The rows of one statement, each a JSON object keyed by column.
+pub type Rows = Vec<Map<String, Value>>;
+
+/// Why a batch failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbError {
+    /// A constraint refused the batch (a guard or a unique index): the rows changed
+    /// since they were read. Nothing was written.
+    Conflict(String),
+    /// Anything else. Nothing was written.
+    Other(String),
+}
+
+/// A database that runs a batch of statements as one transaction.
+#[allow(async_fn_in_trait)] // One thread in a Worker: no `Send` bound is wanted.
+pub trait Database {
+    /// Runs the statements in order, all or nothing, and answers each one's rows.
+    async fn batch(&self, statements: &[Statement]) -> Result<Vec<Rows>, DbError>;
+}
+
+/// One call of the endpoint, as the HTTP layer saw it.
+#[derive(Debug, Clone, Copy)]
+pub struct Call<'a> {
+    pub body: &'a str,
+    /// The `CF-Connecting-IP` header.
+    pub client_ip: Option<&'a str>,
+    pub request_id: &'a str,
+    /// RFC 3339 UTC.
+    pub now: &'a str,
+}
+
+/// The answer: an HTTP status and a JSON body, plus a line for the log when
+/// something unexpected happened (never with secrets in it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub status: u16,
+    pub body: Value,
+    pub log: Option<String>,
+}
+
+impl Outcome {
+    fn failure(failure: &Failure) -> Outcome {
+        Outcome {
+            status: failure.code.http_status(),
+            body: failure.to_json(),
+            log: None,
+        }
+    }
+
+    /// `INTERNAL_ERROR`: nothing that helps an attacker, the request id to quote.
+    pub fn internal(request_id: &str, log: String) -> Outcome {
+        let failure = Failure::new(
+            Code::InternalError,
+            format!(
+                "An unexpected error occurred; quote request id {request_id} when reporting it"
+            ),
+        )
+        .with_extra("request_id", request_id.into());
+        Outcome {
+            log: Some(log),
+            ..Outcome::failure(&failure)
+        }
+    }
+}
+
+/// Write attempts before giving up: each failed one means another request wrote
+/// first, so the loop always makes progress, and this bounds a request's work.
+pub const MAX_WRITE_ATTEMPTS: u32 = 8;
+
+/// Steps 1 and 2 before the body is read: the method, the media type and the size
+/// the client declared.
+pub fn preflight(
+    method: &str,
+    content_type: Option<&str>,
+    content_length: Option<u64>,
+) -> Result<(), Failure> {
+    if !method.eq_ignore_ascii_case("POST") {
+        return Err(Failure::new(
+            Code::MethodNotAllowed,
+            format!("Method {method} is not allowed; use POST"),
+        ));
+    }
+    let media_type = content_type
+        .and_then(|t| t.split(';').next())
+        .map(str::trim)
+        .unwrap_or_default();
+    if !media_type.eq_ignore_ascii_case("application/json") {
+        return Err(Failure::new(
+            Code::UnsupportedMediaType,
+            "Content-Type must be application/json",
+        ));
+    }
+    match content_length {
+        Some(len) if len > request::MAX_BODY_BYTES as u64 => Err(request::too_large(
+            usize::try_from(len).unwrap_or(usize::MAX),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The body bytes as text: too large is `PAYLOAD_TOO_LARGE`, not UTF-8 is
+/// `INVALID_JSON`.
+pub fn body_text(bytes: &[u8]) -> Result<&str, Failure> {
+    if bytes.len() > request::MAX_BODY_BYTES {
+        return Err(request::too_large(bytes.len()));
+    }
+    std::str::from_utf8(bytes)
+        .map_err(|_| Failure::new(Code::InvalidJson, "The request body is not valid UTF-8"))
+}
+
+/// Handles a request body from step 2 on. `new_id` yields fresh UUIDs.
+pub async fn handle(
+    db: &impl Database,
+    call: Call<'_>,
+    new_id: &mut impl FnMut() -> String,
+) -> Outcome {
+    match run(db, call, new_id).await {
+        Ok(outcome) => outcome,
+        Err(Fault::Refused(failure)) => Outcome::failure(&failure),
+        Err(Fault::Internal(log)) => Outcome::internal(call.request_id, log),
+    }
+}
+
+enum Fault {
+    Refused(Failure),
+    Internal(String),
+}
+
+impl From<Failure> for Fault {
+    fn from(failure: Failure) -> Self {
+        Fault::Refused(failure)
+    }
+}
+
+fn db_fault(what: &str, error: DbError) -> Fault {
+    let detail = match error {
+        DbError::Conflict(e) | DbError::Other(e) => e,
+    };
+    Fault::Internal(format!("{what}: {detail}"))
+}
+
+async fn run(
+    db: &impl Database,
+    call: Call<'_>,
+    new_id: &mut impl FnMut() -> String,
+) -> Result<Outcome, Fault> {
+    let body = parse_body(call.body)?;
+    let text = |key: &str| {
+        body.get(key)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .unwrap_or_default()
+    };
+    // Steps 3 and 4 without a round trip when the key cannot match anything.
+    let api_key = text("api_key");
+    if !secrets::has_format(secrets::SecretKind::ApiKey, api_key) {
+        return Err(
+            request::check(&body, &Definitions::default(), &mut Credentials::default())
+                .err()
+                .map(Fault::Refused)
+                .unwrap_or_else(|| Fault::Internal("a malformed api key passed the checks".into())),
+        );
+    }
+    let key_digest = secrets::digest(api_key);
+    let secret_digest = secrets::digest(text("developer_secret"));
+    let probe = Probe::from_body(&body);
+    let reads = plan::read_statements(&key_digest, &secret_digest, text("member_id"), &probe);
+    let mut round_trips = 1;
+    let rows = db.batch(&reads).await.map_err(|e| db_fault("read", e))?;
+    let [key_rows, developer_rows, member_rows, definition_rows, contact_rows, entity_rows] =
+        <[Rows; 6]>::try_from(rows)
+            .map_err(|_| Fault::Internal("read answered the wrong number of results".into()))?;
+    let mut credentials = Credentials {
+        api_key: first::<ApiKeyRecord>(key_rows)?,
+        developer_key: first::<DeveloperKeyRecord>(developer_rows)?,
+        member_active: member_rows
+            .into_iter()
+            .next()
+            .map(|row| normalize_row(row).get("active") == Some(&Value::Bool(true))),
+        client_ip: call.client_ip.map(str::to_string),
+    };
+    let definitions = definitions(&definition_rows)?;
+    let request = request::check(&body, &definitions, &mut credentials)?;
+    let crm_mode = credentials
+        .crm_mode()
+        .ok_or_else(|| Fault::Internal("no CRM mode after authentication".into()))?;
+    let mut found = Found {
+        contacts: all(contact_rows)?,
+        entities: all(entity_rows)?,
+    };
+    let mut fetched_names = probe.entity_name_keys.clone();
+    let (contact_id, entity_id) = (new_id(), new_id());
+    let ctx = Context {
+        crm_mode,
+        new_contact_id: &contact_id,
+        new_entity_id: &entity_id,
+        now: call.now,
+    };
+    for attempt in 1..=MAX_WRITE_ATTEMPTS {
+        let write = loop {
+            match plan::plan(&request, &found, &fetched_names, &ctx)? {
+                Decision::Write(write) => break write,
+                Decision::FetchEntity(key) => {
+                    let statement = plan::entity_by_name_statement(&request.org_id, &key);
+                    round_trips += 1;
+                    let rows = db
+                        .batch(&[statement])
+                        .await
+                        .map_err(|e| db_fault("entity read", e))?;
+                    found.entities.extend(all::<StoredEntity>(
+                        rows.into_iter().next().unwrap_or_default(),
+                    )?);
+                    fetched_names.push(key);
+                }
+            }
+        };
+        let debug = |round_trips: u32| {
+            request.debug.then(|| {
+                json!({
+                    "request_id": call.request_id,
+                    "d1_round_trips": round_trips,
+                    "write_attempts": attempt,
+                    "crm_mode": crm_mode,
+                    "mode": request.mode,
+                    "lookup_by": request.lookup_by,
+                    "statements": write.statements.len(),
+                    "normalized": request.to_json(),
+                })
+            })
+        };
+        if request.dry_run {
+            return Ok(success(plan::success_json(
+                &write,
+                true,
+                debug(round_trips),
+            )));
+        }
+        round_trips += 1;
+        match db.batch(&write.statements).await {
+            Ok(_) => {
+                return Ok(success(plan::success_json(
+                    &write,
+                    false,
+                    debug(round_trips),
+                )))
+            }
+            Err(DbError::Conflict(_)) => {
+                // Another request wrote first: read the candidates again and re-plan.
+                round_trips += 1;
+                let rows = db
+                    .batch(&reads[4..])
+                    .await
+                    .map_err(|e| db_fault("re-read", e))?;
+                let [contacts, entities] = <[Rows; 2]>::try_from(rows).map_err(|_| {
+                    Fault::Internal("re-read answered the wrong number of results".into())
+                })?;
+                found = Found {
+                    contacts: all(contacts)?,
+                    entities: all(entities)?,
+                };
+                fetched_names = probe.entity_name_keys.clone();
+            }
+            Err(DbError::Other(e)) => return Err(Fault::Internal(format!("write: {e}"))),
+        }
+    }
+    Err(Fault::Internal(format!(
+        "write still conflicting after {MAX_WRITE_ATTEMPTS} attempts"
+    )))
+}
+
+fn success(body: Value) -> Outcome {
+    Outcome {
+        status: 200,
+        body,
+        log: None,
+    }
+}
+
+fn first<T: DeserializeOwned>(rows: Rows) -> Result<Option<T>, Fault> {
+    Ok(all(rows)?.into_iter().next())
+}
+
+fn all<T: DeserializeOwned>(rows: Rows) -> Result<Vec<T>, Fault> {
+    rows.into_iter()
+        .map(|row| {
+            serde_json::from_value(Value::Object(normalize_row(row)))
+                .map_err(|e| Fault::Internal(format!("unexpected row: {e}")))
+        })
+        .collect()
+}
+
+/// SQLite has no boolean: `active` columns come back as 0 or 1.
+fn normalize_row(mut row: Map<String, Value>) -> Map<String, Value> {
+    for (key, value) in row.iter_mut() {
+        if key.ends_with("active") {
+            if let Some(n) = value.as_i64() {
+                *value = Value::Bool(n != 0);
+            }
+        }
+    }
+    row
+}
+
+fn definitions(rows: &Rows) -> Result<Definitions, Fault> {
+    let parsed = rows
+        .iter()
+        .map(|row| {
+            let text = row
+                .get("definition")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            serde_json::from_str::<Definition>(text)
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Fault::Internal(format!("stored custom field definition: {e}")))?;
+    Definitions::new(parsed)
+        .map_err(|e| Fault::Internal(format!("stored custom field definition: {e}")))
+}
