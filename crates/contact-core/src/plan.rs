@@ -317,13 +317,8 @@ pub fn plan(
     match &entity.write {
         EntityWrite::None => {}
         EntityWrite::Insert(record) => statements.push(insert_entity(request, ctx, record)),
-        EntityWrite::Update(stored, sets) => {
-            statements.push(guard(
-                "entities",
-                &stored.id,
-                &request.org_id,
-                stored.version,
-            ));
+        EntityWrite::Update(id, version, sets) => {
+            statements.push(guard("entities", id, &request.org_id, *version));
             guarded = true;
             let mut assignments = Vec::new();
             let mut params = Vec::new();
@@ -334,7 +329,7 @@ pub fn plan(
             params.extend([
                 member.clone(),
                 now.clone(),
-                stored.id.clone().into(),
+                id.clone().into(),
                 request.org_id.clone().into(),
             ]);
             let n = params.len();
@@ -469,8 +464,8 @@ fn guard(table: &str, id: &str, org_id: &str, version: i64) -> Statement {
 enum EntityWrite {
     None,
     Insert(Record),
-    /// The stored entity and the (column, value) pairs that change.
-    Update(StoredEntity, Vec<(&'static str, Value)>),
+    /// The stored entity's id and version, and the (column, value) pairs that change.
+    Update(String, i64, Vec<(&'static str, Value)>),
 }
 
 struct EntityPlan {
@@ -576,7 +571,7 @@ fn plan_entity(
                 write: if sets.is_empty() {
                     EntityWrite::None
                 } else {
-                    EntityWrite::Update(entity.clone(), sets)
+                    EntityWrite::Update(entity.id.clone(), entity.version, sets)
                 },
             }
         }
