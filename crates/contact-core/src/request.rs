@@ -520,16 +520,21 @@ fn apply_mode(record: &mut Record, mode: Mode, lookup_by: LookupBy, problems: &m
     }
     for field in &fields::CONTACT {
         let change = record.get(field.name);
+        let path = format!("contact.{}", field.name);
+        // A field sent with an invalid value already has its problem: it is not missing.
+        let reported = problems.iter().any(|p| p.path == path);
         if required.contains(&field.name) && !matches!(change, Some(Change::Set(_))) {
-            problems.push(Problem::new(
-                format!("contact.{}", field.name),
-                REQUIRED,
-                format!("{} is required", field.name),
-            ));
+            if !reported {
+                problems.push(Problem::new(
+                    path,
+                    REQUIRED,
+                    format!("{} is required", field.name),
+                ));
+            }
         } else if change == Some(&Change::Clear) && (field.required_to_create || field.name == "id")
         {
             problems.push(Problem::new(
-                format!("contact.{}", field.name),
+                path,
                 "cannot_clear",
                 format!("{} cannot be cleared", field.name),
             ));
