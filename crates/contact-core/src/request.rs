@@ -296,6 +296,10 @@ fn secret_field<'a>(
 fn id_field(body: &Map<String, Value>, key: &'static str) -> Result<String, Failure> {
     let problem = match body.get(key) {
         None | Some(Value::Null) => Problem::new(key, REQUIRED_ID, format!("{key} is required")),
+        // An empty string after trimming means absent, as everywhere else.
+        Some(Value::String(s)) if s.trim().is_empty() => {
+            Problem::new(key, REQUIRED_ID, format!("{key} is required"))
+        }
         Some(Value::String(s)) => match uuid::check(s.trim()) {
             Ok(()) => return Ok(s.trim().to_ascii_lowercase()),
             Err(v) => Problem::new(key, v.code, v.message),
