@@ -102,7 +102,9 @@ impl Problem {
 
     /// True for a problem with a custom field's value or key (step 12 of the checks).
     pub fn is_custom_field(&self) -> bool {
-        self.path.starts_with("contact.customFields.")
+        // A contact key spelled `customFields.x` is an unknown contact field, not a
+        // custom field, though its path looks like one.
+        self.path.starts_with("contact.customFields.") && self.code != "unknown_field"
     }
 }
 
