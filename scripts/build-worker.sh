@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds the Worker into crates/contact-worker/build/ with worker-build, using the
+# pinned wasm-bindgen CLI, wasm-opt from npm (binaryen) and wrangler's esbuild, so
+# that nothing is downloaded at build time.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+esbuild="$(ls "$root"/node_modules/@esbuild/*/bin/esbuild 2>/dev/null | head -n1)"
+if [ -z "$esbuild" ] || ! command -v worker-build >/dev/null || ! command -v wasm-bindgen >/dev/null; then
+  echo "build-worker: tools missing; run scripts/setup.sh first" >&2
+  exit 1
+fi
+cd "$root/crates/contact-worker"
+WASM_BINDGEN_BIN="$(command -v wasm-bindgen)" \
+WASM_OPT_BIN="$root/node_modules/.bin/wasm-opt" \
+ESBUILD_BIN="$esbuild" \
+  worker-build --release "$@" >&2
