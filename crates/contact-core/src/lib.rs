@@ -27,4 +27,4 @@ pub mod secrets;
 mod suggest;
 
 pub use problem::{Code, Failure, Problem};
-pub use request::{check, check_field, parse_body, ContactRequest, LookupBy, Mode};
+pub use request::{check, check_contact, check_field, parse_body, ContactRequest, LookupBy, Mode};

@@ -55,6 +55,10 @@ impl Mode {
         ("update", Mode::Update),
         ("upsert", Mode::Upsert),
     ];
+    /// The mode named `name` (`insert`, `update`, `upsert`).
+    pub fn parse(name: &str) -> Option<Mode> {
+        Mode::ALL.iter().find(|(n, _)| *n == name).map(|(_, m)| *m)
+    }
     /// Whether the request may create a contact, so needs what creating needs.
     pub fn may_create(self, lookup_by: LookupBy) -> bool {
         match self {
@@ -76,6 +80,13 @@ impl LookupBy {
         ("phone", LookupBy::Phone),
         ("contact_id", LookupBy::ContactId),
     ];
+    /// The lookup named `name` (`email`, `phone`, `contact_id`).
+    pub fn parse(name: &str) -> Option<LookupBy> {
+        LookupBy::ALL
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, l)| *l)
+    }
     /// The contact field holding the lookup key.
     pub fn field(self) -> &'static str {
         match self {
@@ -471,6 +482,44 @@ fn validate_fields(
             entity,
         }),
         _ => Err(Failure::from_problems(problems)),
+    }
+}
+
+/// Steps 10–12 for a contact alone, as a form validates it: the same verdict,
+/// paths and messages the server gives for this contact in a request with this
+/// mode and lookup.
+pub fn check_contact(
+    contact: &Value,
+    mode: Mode,
+    lookup_by: LookupBy,
+    definitions: &Definitions,
+) -> Result<Record, Failure> {
+    let contact = match contact {
+        Value::Object(contact) => contact,
+        Value::Null => {
+            return Err(Failure::new(
+                Code::MissingContact,
+                "contact data is required",
+            ))
+        }
+        other => {
+            return Err(Failure::at(
+                Code::MissingContact,
+                "contact data is required",
+                Problem::new(
+                    "contact",
+                    "invalid_type",
+                    format!("must be an object, not {}", type_name(other)),
+                ),
+            ))
+        }
+    };
+    let mut problems = Vec::new();
+    let record = read_contact(contact, Some((mode, lookup_by)), definitions, &mut problems);
+    if problems.is_empty() {
+        Ok(record)
+    } else {
+        Err(Failure::from_problems(problems))
     }
 }
 
