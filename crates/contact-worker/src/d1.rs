@@ -49,7 +49,10 @@ fn row(value: Value) -> Map<String, Value> {
         return Map::new();
     };
     for value in map.values_mut() {
-        if let Some(f) = value.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15) {
+        if let Some(f) = value
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+        {
             *value = Value::Number(Number::from(f as i64));
         }
     }

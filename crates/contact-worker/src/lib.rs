@@ -19,7 +19,10 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         match read(&mut req).await {
             Ok(body) => {
                 let db = d1::D1(env.d1("DB")?);
-                let now = js_sys::Date::new_0().to_iso_string().as_string().unwrap_or_default();
+                let now = js_sys::Date::new_0()
+                    .to_iso_string()
+                    .as_string()
+                    .unwrap_or_default();
                 let client_ip = req.headers().get("CF-Connecting-IP")?;
                 let call = Call {
                     body: &body,
@@ -31,14 +34,57 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             }
             Err(failure) => failure,
         }
+    } else if req.path() == DEMO_PATH {
+        demo(&env).await.unwrap_or_else(not_found(&req))
     } else {
-        failure(&Failure::new(Code::NotFound, format!("No endpoint at {}; the API is POST {PATH}", req.path())))
+        not_found(&req)()
     };
     if let Some(log) = &outcome.log {
         // The core's log lines never hold secrets; they name the request to find it by.
         worker::console_error!("request {request_id}: {log}");
     }
     respond(&outcome, &request_id)
+}
+
+/// Where the form's development panel finds the demo organization's credentials.
+pub const DEMO_PATH: &str = "/dev/demo";
+
+fn not_found(req: &Request) -> impl Fn() -> Outcome + '_ {
+    move || {
+        failure(&Failure::new(
+            Code::NotFound,
+            format!("No endpoint at {}; the API is POST {PATH}", req.path()),
+        ))
+    }
+}
+
+/// The demo credentials and the demo organization's custom field definitions, for
+/// local development only: the answer exists only where `DEMO_CREDENTIALS` is set,
+/// which `scripts/dev.sh` does through `.dev.vars`, a file never deployed.
+async fn demo(env: &Env) -> Option<Outcome> {
+    let credentials = env.var("DEMO_CREDENTIALS").ok()?.to_string();
+    let mut body: serde_json::Value = serde_json::from_str(&credentials).ok()?;
+    let org_id = body.get("org_id")?.as_str()?.to_string();
+    let db = env.d1("DB").ok()?;
+    let rows = db
+        .prepare("SELECT definition FROM custom_fields WHERE org_id = ?1 ORDER BY rowid")
+        .bind(&[org_id.into()])
+        .ok()?
+        .all()
+        .await
+        .ok()?
+        .results::<serde_json::Value>()
+        .ok()?;
+    let definitions: Vec<serde_json::Value> = rows
+        .iter()
+        .filter_map(|row| serde_json::from_str(row.get("definition")?.as_str()?).ok())
+        .collect();
+    body["custom_fields"] = definitions.into();
+    Some(Outcome {
+        status: 200,
+        body,
+        log: None,
+    })
 }
 
 /// Steps 1 and 2 up to the body's text: method, media type, size, UTF-8.
@@ -50,11 +96,17 @@ async fn read(req: &mut Request) -> std::result::Result<String, Outcome> {
         .ok()
         .flatten()
         .and_then(|v| v.trim().parse::<u64>().ok());
-    endpoint::preflight(req.method().as_ref(), content_type.as_deref(), length).map_err(|f| failure(&f))?;
+    endpoint::preflight(req.method().as_ref(), content_type.as_deref(), length)
+        .map_err(|f| failure(&f))?;
     let bytes = req.bytes().await.map_err(|_| {
-        failure(&Failure::new(Code::InvalidJson, "The request body could not be read"))
+        failure(&Failure::new(
+            Code::InvalidJson,
+            "The request body could not be read",
+        ))
     })?;
-    endpoint::body_text(&bytes).map(str::to_string).map_err(|f| failure(&f))
+    endpoint::body_text(&bytes)
+        .map(str::to_string)
+        .map_err(|f| failure(&f))
 }
 
 fn failure(failure: &Failure) -> Outcome {
@@ -79,10 +131,16 @@ fn respond(outcome: &Outcome, request_id: &str) -> Result<Response> {
 /// `crypto.randomUUID()`: ids and request ids from the runtime's CSPRNG.
 fn random_uuid() -> String {
     let global = js_sys::global();
-    let uuid = Reflect::get(&global, &JsValue::from_str("crypto")).ok().and_then(|crypto| {
-        let f = Reflect::get(&crypto, &JsValue::from_str("randomUUID")).ok()?;
-        f.dyn_into::<Function>().ok()?.call0(&crypto).ok()?.as_string()
-    });
+    let uuid = Reflect::get(&global, &JsValue::from_str("crypto"))
+        .ok()
+        .and_then(|crypto| {
+            let f = Reflect::get(&crypto, &JsValue::from_str("randomUUID")).ok()?;
+            f.dyn_into::<Function>()
+                .ok()?
+                .call0(&crypto)
+                .ok()?
+                .as_string()
+        });
     // Workers always have crypto.randomUUID; without it no id could be trusted.
     uuid.unwrap_or_else(|| panic!("crypto.randomUUID is not available"))
 }
