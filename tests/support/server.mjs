@@ -40,15 +40,20 @@ export async function adminCli(persistTo, ...args) {
   return JSON.parse(stdout);
 }
 
-/** Runs SQL on the local database and answers the rows of the last statement. */
-export async function sql(persistTo, query) {
+/** Runs SQL on the local database and answers the rows of each statement. */
+export async function sqlAll(persistTo, query) {
   const { stdout } = await run(
     wrangler,
     ["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--json", "--command", query],
     { cwd: root, env, maxBuffer: 1 << 26 },
   );
-  const results = JSON.parse(stdout);
-  return results[results.length - 1].results;
+  return JSON.parse(stdout).map((r) => r.results);
+}
+
+/** Runs SQL on the local database and answers the rows of the last statement. */
+export async function sql(persistTo, query) {
+  const results = await sqlAll(persistTo, query);
+  return results[results.length - 1];
 }
 
 /**
@@ -87,6 +92,7 @@ export async function startServer({ demo = true } = {}) {
     log: () => log,
     admin: (...a) => adminCli(persistTo, ...a),
     sql: (q) => sql(persistTo, q),
+    sqlAll: (q) => sqlAll(persistTo, q),
     /** POSTs a JSON body (object or text) to the endpoint; answers { status, headers, body }. */
     async post(body, headers = {}) {
       const res = await fetch(url + ENDPOINT, {

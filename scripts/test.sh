@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs every test suite, after installing whatever this machine lacks:
+# formatting and lints, the core's tests (unit, shared cases, SQLite, properties),
+# the wasm builds, a short fuzz run, and the Node suites against the real Worker on
+# a local D1 and the npm package in Node and headless Chromium.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+export WRANGLER_SEND_METRICS=false WRANGLER_HIDE_BANNER=true CLOUDFLARE_CF_FETCH_ENABLED=false
+step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+
+step "set-up"
+bash scripts/setup.sh
+
+step "format and lints"
+cargo fmt --all --check
+cargo clippy --all-targets -- -D warnings
+wasm_crates=(-p contact-core -p contact-worker)
+if [ -d crates/contact-wasm ]; then wasm_crates+=(-p contact-wasm); fi
+cargo clippy "${wasm_crates[@]}" --target wasm32-unknown-unknown -- -D warnings
+
+step "the core builds for wasm32-unknown-unknown"
+cargo build -p contact-core --target wasm32-unknown-unknown
+
+step "Rust tests"
+cargo test
+
+if [ "${FUZZ_SECONDS:-20}" != 0 ] && [ -f fuzz/run.sh ]; then
+  step "fuzz smoke run (${FUZZ_SECONDS:-20}s per target)"
+  bash fuzz/run.sh "${FUZZ_SECONDS:-20}"
+fi
+
+step "builds for the Node suites"
+cargo build -q -p contact-admin
+bash scripts/build-worker.sh
+if [ -f scripts/build-npm.sh ]; then bash scripts/build-npm.sh; fi
+
+step "Node suites: Worker end to end, npm package, browser"
+mapfile -t suites < <(find tests/e2e tests/npm tests/browser -name '*.test.mjs' 2>/dev/null | sort)
+node --test --test-concurrency=1 "${suites[@]}"
