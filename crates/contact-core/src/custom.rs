@@ -28,6 +28,7 @@ const PATTERN_SIZE_LIMIT: usize = 1 << 20;
 
 /// The type of a custom field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 #[serde(rename_all = "lowercase")]
 pub enum FieldType {
     Text,
@@ -53,10 +54,16 @@ impl FieldType {
 
 /// One custom field definition, as stored and as the browser module takes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify::Tsify),
+    tsify(rename = "CustomFieldDefinition")
+)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Definition {
     /// `[a-z][a-z0-9_]{0,63}`: the key in `customFields`.
     pub tag: String,
+    /// What the value is: text, number, boolean, date, select or multiselect.
     #[serde(rename = "type")]
     pub field_type: FieldType,
     /// The allowed values of a select or multiselect.

@@ -7,6 +7,7 @@ use std::fmt;
 
 /// The top-level outcome codes of the contract, in check order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(rename = "ErrorCode"))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Code {
     MethodNotAllowed,

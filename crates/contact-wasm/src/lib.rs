@@ -1,0 +1,202 @@
+//! The contact upsert API's validation for JavaScript, published to npm as
+//! `zyntro-contact`: a thin wasm-bindgen binding of `contact-core`, so a form or a
+//! JavaScript app gets exactly the verdicts, paths and messages the server gives.
+//!
+//! Every input crosses the boundary as JSON text: an object is turned into text by
+//! the engine's own `JSON.stringify` and parsed here by serde_json, which is faster
+//! than walking a JavaScript object property by property through the boundary, and
+//! means a string and an object take the same path (the one a request takes over
+//! HTTP). Answers go back the same way, through `JSON.parse`.
+//!
+//! The plain-Rust half ([`verdict`], [`options`]) tests natively; this file only
+//! converts.
+
+pub mod options;
+pub mod types;
+pub mod verdict;
+
+use js_sys::{JsString, TypeError, JSON};
+use options::Settings;
+use serde::Serialize;
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+#[wasm_bindgen]
+extern "C" {
+    /// A contact: an object, or its JSON text.
+    #[wasm_bindgen(typescript_type = "Contact | string")]
+    pub type ContactInput;
+
+    /// A request body: an object, or its JSON text.
+    #[wasm_bindgen(typescript_type = "RequestBody | string")]
+    pub type RequestInput;
+
+    /// The options of a validation.
+    #[wasm_bindgen(typescript_type = "Options")]
+    pub type OptionsInput;
+}
+
+/// Validates a request body exactly as the endpoint does, in the contract's order,
+/// up to the checks that need the server's database: the credentials are checked
+/// for presence and form only.
+///
+/// `body` is an object or the request's JSON text (a string is parsed as the
+/// server parses it: malformed text is `INVALID_JSON`). `options.customFields`
+/// holds the organization's custom field definitions; the request's own `mode`
+/// and `lookup_by` decide the required fields, so `options.mode` and
+/// `options.lookupBy` are refused here.
+///
+/// Answers `{ ok: true, contact, request }` with the normalized contact and request
+/// (secrets left out), or `{ ok: false, code, message, data, errors }` exactly as
+/// the server's error body. Throws a `TypeError` for invalid options or custom
+/// field definitions, or a body that `JSON.stringify` cannot serialize.
+///
+/// @example
+/// const verdict = validateRequest({ api_key, developer_secret, org_id, member_id,
+///   contact: { firstName: "Jane", primaryEmail: "jane@acme.com" } });
+/// if (!verdict.ok) console.log(verdict.errors);
+#[wasm_bindgen(js_name = validateRequest, unchecked_return_type = "Verdict")]
+pub fn validate_request(
+    body: RequestInput,
+    options: Option<OptionsInput>,
+) -> Result<JsValue, JsValue> {
+    let settings = settings(options)?;
+    if settings.mode.is_some() || settings.lookup_by.is_some() {
+        return Err(type_error(
+            "options.mode and options.lookupBy are for validateContact: a request carries its own mode and lookup_by",
+        ));
+    }
+    let text = input_text(&body, "request body")?;
+    to_js(&verdict::request(&text, &settings.definitions))
+}
+
+/// Validates a contact alone, as the endpoint checks the `contact` of a request
+/// sent with `options.mode` (default `upsert`) and `options.lookupBy` (default
+/// `email`), which decide the required fields.
+///
+/// `contact` is an object or its JSON text. Answers `{ ok: true, contact }` with the
+/// normalized contact, or `{ ok: false, code, message, data, errors }` with the
+/// code, messages and paths (`contact.primaryEmail`) the server answers. Throws a
+/// `TypeError` for invalid options or custom field definitions.
+///
+/// @example
+/// const verdict = validateContact({ firstName: "Jane", primaryEmail: "jane@" });
+/// // verdict.errors: [{ path: "contact.primaryEmail", code: "invalid_email",
+/// //                    message: "not a valid e-mail address" }]
+#[wasm_bindgen(js_name = validateContact, unchecked_return_type = "Verdict")]
+pub fn validate_contact(
+    contact: ContactInput,
+    options: Option<OptionsInput>,
+) -> Result<JsValue, JsValue> {
+    let settings = settings(options)?;
+    let text = input_text(&contact, "contact")?;
+    to_js(&verdict::contact(
+        &text,
+        settings.mode.unwrap_or_default(),
+        settings.lookup_by.unwrap_or_default(),
+        &settings.definitions,
+    ))
+}
+
+/// Validates one field as the user types it: answers its errors, `[]` when the
+/// value is valid. Whether a field is required is a matter of the whole contact
+/// and its mode: `validateContact` tells.
+///
+/// `name` is a contact field (`firstName`), an entity field (`entity.name`) or a
+/// custom field (`customFields.industry`); `value` is the field's value as it
+/// would be sent (a string, the tags array, a custom field's number, …).
+/// `options.customFields` is needed for custom fields; `mode` and `lookupBy` are
+/// ignored.
+///
+/// @example
+/// validateField("primaryPhone", "+1-555-0123"); // []
+/// validateField("country", "UK"); // [{ path: "contact.country", code: "invalid_country", … }]
+#[wasm_bindgen(js_name = validateField, unchecked_return_type = "FieldError[]")]
+pub fn validate_field(
+    name: &str,
+    #[wasm_bindgen(unchecked_param_type = "unknown")] value: JsValue,
+    options: Option<OptionsInput>,
+) -> Result<JsValue, JsValue> {
+    let settings = settings(options)?;
+    // The keystroke path: a string needs no trip through JSON.
+    let value = match value.as_string() {
+        Some(s) => Value::String(s),
+        None => match stringify(&value, "value")? {
+            Some(text) => serde_json::from_str(&text).map_err(|e| type_error(&e.to_string()))?,
+            None => Value::Null,
+        },
+    };
+    to_js(&verdict::field(name, &value, &settings.definitions))
+}
+
+/// The normalized key the server matches contacts on: for `"email"` the address
+/// trimmed and lower-cased, for `"phone"` the leading `+` (if any) and the digits
+/// alone. It does not validate the value: `validateField` does.
+///
+/// @example
+/// lookupKey("email", " Jane.Smith@ACME.com "); // "jane.smith@acme.com"
+/// lookupKey("phone", "+1 (555) 012-3456"); // "+15550123456"
+#[wasm_bindgen(js_name = lookupKey)]
+pub fn lookup_key(
+    #[wasm_bindgen(unchecked_param_type = "LookupKind")] kind: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] value: JsValue,
+) -> Result<String, JsValue> {
+    let Some(value) = value.as_string() else {
+        return Err(type_error("lookupKey: the value must be a string"));
+    };
+    match kind.as_string().as_deref() {
+        Some("email") => Ok(contact_core::request::email_key(&value)),
+        Some("phone") => Ok(contact_core::request::phone_key(&value)),
+        _ => Err(type_error(
+            "lookupKey: the kind must be \"email\" or \"phone\"",
+        )),
+    }
+}
+
+fn settings(options: Option<OptionsInput>) -> Result<Settings, JsValue> {
+    let text = match options {
+        None => None,
+        Some(options) => {
+            let options: JsValue = options.into();
+            if !options.is_object() {
+                return Err(type_error("options must be an object"));
+            }
+            stringify(&options, "options")?
+        }
+    };
+    options::read(text.as_deref()).map_err(|e| type_error(&e.0))
+}
+
+/// The JSON text of an input: a string is taken as JSON text already; `undefined`
+/// is `null`, as a missing value.
+fn input_text(value: &JsValue, what: &str) -> Result<String, JsValue> {
+    if let Some(text) = value.as_string() {
+        return Ok(text);
+    }
+    Ok(stringify(value, what)?.unwrap_or_else(|| "null".into()))
+}
+
+/// `JSON.stringify`, which answers `undefined` for `undefined` and functions, and
+/// throws for cycles and BigInts.
+fn stringify(value: &JsValue, what: &str) -> Result<Option<String>, JsValue> {
+    let text: JsString = JSON::stringify(value).map_err(|e| {
+        let reason = e
+            .dyn_ref::<js_sys::Error>()
+            .map(|e| String::from(e.message()))
+            .unwrap_or_default();
+        type_error(&format!(
+            "the {what} cannot be serialized as JSON: {reason}"
+        ))
+    })?;
+    Ok(JsValue::from(text).as_string())
+}
+
+fn to_js(value: &impl Serialize) -> Result<JsValue, JsValue> {
+    let text = serde_json::to_string(value).map_err(|e| type_error(&e.to_string()))?;
+    JSON::parse(&text)
+}
+
+fn type_error(message: &str) -> JsValue {
+    TypeError::new(message).into()
+}

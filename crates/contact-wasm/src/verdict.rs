@@ -1,0 +1,192 @@
+//! The validations in plain Rust, on JSON text: each calls the core exactly as the
+//! server does and renders its answer as a [`Verdict`]. The JavaScript functions in
+//! `lib.rs` only convert their arguments to text and the verdict back.
+
+use crate::types::{FieldError, InvalidVerdict, ValidVerdict, Verdict};
+use contact_core::custom::Definitions;
+use contact_core::gate::Offline;
+use contact_core::request::{too_large, MAX_BODY_BYTES};
+use contact_core::{Code, Failure, LookupBy, Mode};
+use serde_json::Value;
+
+/// A request body, as the endpoint reads it after the HTTP checks: parsed, then
+/// every check of the contract in order, with a gate that lets the credential
+/// checks that need the database pass.
+pub fn request(text: &str, definitions: &Definitions) -> Verdict {
+    let checked = contact_core::parse_body(text)
+        .and_then(|body| contact_core::check(&body, definitions, &mut Offline));
+    match checked {
+        Ok(request) => {
+            let request = request.to_json();
+            valid(request["contact"].clone(), Some(request))
+        }
+        Err(failure) => invalid(&failure),
+    }
+}
+
+/// A contact alone, as the endpoint checks the `contact` of a request with this
+/// mode and lookup.
+pub fn contact(text: &str, mode: Mode, lookup_by: LookupBy, definitions: &Definitions) -> Verdict {
+    // A contact too large for a request could never reach the server.
+    if text.len() > MAX_BODY_BYTES {
+        return invalid(&too_large(text.len()));
+    }
+    let value: Value = match serde_json::from_str(text) {
+        Ok(value) => value,
+        Err(e) => {
+            return invalid(&Failure::new(
+                Code::InvalidJson,
+                format!("The contact is not valid JSON: {e}"),
+            ))
+        }
+    };
+    match contact_core::check_contact(&value, mode, lookup_by, definitions) {
+        Ok(record) => valid(record.to_json(), None),
+        Err(failure) => invalid(&failure),
+    }
+}
+
+/// One field's problems, none when its value is valid: `name` is a contact field
+/// (`firstName`), an entity field (`entity.name`) or a custom field
+/// (`customFields.industry`).
+pub fn field(name: &str, value: &Value, definitions: &Definitions) -> Vec<FieldError> {
+    contact_core::check_field(name, value, definitions)
+        .iter()
+        .map(FieldError::from)
+        .collect()
+}
+
+fn valid(contact: Value, request: Option<Value>) -> Verdict {
+    Verdict::Valid(ValidVerdict {
+        ok: true,
+        code: (),
+        message: "valid".into(),
+        data: Vec::new(),
+        errors: Vec::new(),
+        contact,
+        request,
+    })
+}
+
+/// The server's error body for this failure, less its `status`.
+fn invalid(failure: &Failure) -> Verdict {
+    Verdict::Invalid(InvalidVerdict {
+        ok: false,
+        code: failure.code,
+        message: failure.message.clone(),
+        data: failure.data(),
+        errors: failure.problems.iter().map(FieldError::from).collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn render(verdict: Verdict) -> Value {
+        serde_json::to_value(verdict).unwrap()
+    }
+
+    #[test]
+    fn an_invalid_contact_renders_as_the_servers_error_body() {
+        let text = r#"{"firstName": "Jane", "primaryEmail": "jane@"}"#;
+        let got = render(contact(
+            text,
+            Mode::Upsert,
+            LookupBy::Email,
+            &Definitions::default(),
+        ));
+        let failure = contact_core::check_contact(
+            &serde_json::from_str(text).unwrap(),
+            Mode::Upsert,
+            LookupBy::Email,
+            &Definitions::default(),
+        )
+        .unwrap_err();
+        let mut server = failure.to_json();
+        server.as_object_mut().unwrap().remove("status");
+        server["ok"] = false.into();
+        assert_eq!(got, server);
+    }
+
+    #[test]
+    fn a_valid_contact_is_normalized() {
+        let text = r#"{"firstName": " Jane ", "primaryEmail": "jane@acme.com", "country": "gb"}"#;
+        let got = render(contact(
+            text,
+            Mode::Insert,
+            LookupBy::Email,
+            &Definitions::default(),
+        ));
+        assert_eq!(
+            got,
+            json!({"ok": true, "code": null, "message": "valid", "data": [], "errors": [],
+                   "contact": {"firstName": "Jane", "primaryEmail": "jane@acme.com", "country": "GB"}})
+        );
+    }
+
+    #[test]
+    fn a_contact_that_is_not_json() {
+        let got = render(contact(
+            "{",
+            Mode::Upsert,
+            LookupBy::Email,
+            &Definitions::default(),
+        ));
+        assert_eq!(got["code"], "INVALID_JSON");
+        let got = render(contact(
+            "[]",
+            Mode::Upsert,
+            LookupBy::Email,
+            &Definitions::default(),
+        ));
+        assert_eq!(got["code"], "MISSING_CONTACT");
+        assert_eq!(got["errors"][0]["code"], "invalid_type");
+    }
+
+    #[test]
+    fn a_valid_request_answers_the_normalized_request_without_secrets() {
+        let secret = format!("zdk_{}", "a".repeat(64));
+        let body = json!({
+            "api_key": format!("zak_{}", "b".repeat(64)),
+            "developer_secret": secret,
+            "org_id": "0B6F3C52-7D3E-4A51-9A43-2F1C8E5D7A10",
+            "member_id": "5e2d8a41-93b7-4c0f-8e16-b4a7c9d2e3f8",
+            "contact": {"firstName": "Jane", "primaryEmail": "jane@acme.com"},
+            "entity": {"name": " Acme "}
+        });
+        let got = render(request(&body.to_string(), &Definitions::default()));
+        assert_eq!(got["ok"], true);
+        assert_eq!(got["contact"], got["request"]["contact"]);
+        assert_eq!(
+            got["request"]["org_id"],
+            "0b6f3c52-7d3e-4a51-9a43-2f1c8e5d7a10"
+        );
+        assert_eq!(got["request"]["entity"], json!({"name": "Acme"}));
+        assert!(!got.to_string().contains(&secret));
+    }
+
+    #[test]
+    fn one_field() {
+        let none = Definitions::default();
+        assert_eq!(field("firstName", &json!("Jane"), &none), vec![]);
+        let errors = field("primaryEmail", &json!("jane@"), &none);
+        assert_eq!(
+            errors,
+            vec![FieldError {
+                path: "contact.primaryEmail".into(),
+                code: "invalid_email".into(),
+                message: "not a valid e-mail address".into()
+            }]
+        );
+        assert_eq!(
+            field("entity.country", &json!("XX"), &none)[0].path,
+            "entity.country"
+        );
+        assert_eq!(
+            field("customFields.industry", &json!("Mining"), &none)[0].code,
+            "unknown_custom_field"
+        );
+    }
+}

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Builds the npm package zyntro-contact into crates/contact-wasm/pkg/ (ready for
+# `npm pack`) and copies its browser build into www/pkg/ for the form:
+#   cargo (release: opt-level z, LTO) → wasm-bindgen --target web → wasm-opt -Oz
+#   → a Node entry, package.json and README.
+# `npm run build:wasm` runs it. Uses the pinned wasm-bindgen CLI and wasm-opt from
+# npm (binaryen), so nothing is downloaded.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+crate=crates/contact-wasm
+pkg="$crate/pkg"
+name=zyntro_contact
+wasm_opt="$root/node_modules/.bin/wasm-opt"
+if ! command -v wasm-bindgen >/dev/null || [ ! -x "$wasm_opt" ]; then
+  echo "build-npm: tools missing; run scripts/setup.sh first" >&2
+  exit 1
+fi
+
+cargo build -p contact-wasm --target wasm32-unknown-unknown --release >&2
+rm -rf "$pkg"
+wasm-bindgen target/wasm32-unknown-unknown/release/contact_wasm.wasm \
+  --target web --out-dir "$pkg" --out-name "$name"
+# The declarations of the raw wasm exports are for the glue only.
+rm -f "$pkg/${name}_bg.wasm.d.ts"
+# The features are the ones rustc's wasm32 target enables by default; -Oz keeps
+# them and shrinks the rest.
+"$wasm_opt" -Oz --strip-debug --strip-producers \
+  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  "$pkg/${name}_bg.wasm" -o "$pkg/${name}_bg.wasm"
+
+# Node has no fetch for file: URLs, so the web glue's init() cannot load the module
+# there; this entry instantiates it synchronously from the file beside it, so that
+# `import { validateContact } from "zyntro-contact"` needs no init in Node.
+cat > "$pkg/node.js" <<EOF
+// Node entry of zyntro-contact: the same glue as the browser, instantiated at import.
+import { readFileSync } from "node:fs";
+import init, { initSync } from "./${name}.js";
+
+initSync({ module: readFileSync(new URL("./${name}_bg.wasm", import.meta.url)) });
+
+export * from "./${name}.js";
+// Already initialized: calling it resolves at once, so code shared with the browser
+// can keep its \`await init()\`.
+export default init;
+EOF
+
+version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$crate/Cargo.toml" | head -n1)"
+cat > "$pkg/package.json" <<EOF
+{
+  "name": "zyntro-contact",
+  "version": "$version",
+  "description": "Validate contacts for the Zyntro contact upsert API in the browser or Node, with exactly the server's rules, codes and messages (WebAssembly).",
+  "license": "MIT",
+  "repository": { "type": "git", "url": "git+https://github.com/zyntro/contact-upsert.git", "directory": "crates/contact-wasm" },
+  "keywords": ["zyntro", "crm", "contact", "validation", "webassembly", "wasm"],
+  "type": "module",
+  "main": "./node.js",
+  "module": "./${name}.js",
+  "browser": "./${name}.js",
+  "types": "./${name}.d.ts",
+  "exports": {
+    ".": {
+      "types": "./${name}.d.ts",
+      "node": "./node.js",
+      "browser": "./${name}.js",
+      "default": "./${name}.js"
+    },
+    "./${name}_bg.wasm": "./${name}_bg.wasm",
+    "./package.json": "./package.json"
+  },
+  "files": ["${name}.js", "${name}.d.ts", "${name}_bg.wasm", "node.js", "README.md"],
+  "sideEffects": ["./node.js"],
+  "engines": { "node": ">=20" }
+}
+EOF
+cp "$crate/README.md" "$pkg/README.md"
+
+# The form in www/ imports the browser build from ./pkg/.
+rm -rf www/pkg
+mkdir -p www/pkg
+cp "$pkg/$name.js" "$pkg/$name.d.ts" "$pkg/${name}_bg.wasm" www/pkg/
+
+raw=$(wc -c < "$pkg/${name}_bg.wasm")
+gz=$(gzip -9 -c "$pkg/${name}_bg.wasm" | wc -c)
+echo "build-npm: $pkg (${name}_bg.wasm: $raw bytes, $gz gzipped)" >&2
