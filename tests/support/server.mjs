@@ -2,7 +2,7 @@
 // own: migrations applied, the demo organization provisioned by the real CLI. Tests
 // get its URL, the demo credentials, the CLI and SQL access to the same database.
 import { spawn, execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
@@ -57,33 +57,30 @@ export async function sql(persistTo, query) {
 }
 
 /**
- * Starts a server. Options: `demo` (default true) provisions the demo organization.
- * Answers { url, endpoint, persistTo, demo, admin(...args), sql(query), post(body, headers), stop() }.
+ * Starts the built Worker on a fresh local D1. Options:
+ * - `demo` (default true): provision the demo organization with the CLI;
+ * - `runtime`: "miniflare" (default) runs the Worker in workerd through Miniflare's
+ *   API, as wrangler does but without wrangler dev's development proxy, which drops
+ *   some connections under heavy concurrency ("Network connection lost"); "wrangler"
+ *   runs `wrangler dev` exactly as the README's run command does, static assets included.
+ * Answers { url, endpoint, persistTo, demo, log(), admin(...args), sql(query),
+ * sqlAll(query), post(body, headers), stop() }. `post` sends CF-Connecting-IP
+ * 127.0.0.1 unless told otherwise, as `wrangler dev` fills it in locally.
  */
-export async function startServer({ demo = true } = {}) {
+export async function startServer({ demo = true, runtime = "miniflare" } = {}) {
   const persistTo = await mkdtemp(join(tmpdir(), "contact-d1-"));
   await run(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { cwd: root, env });
   const credentials = demo ? await adminCli(persistTo, "demo") : null;
-  const port = await freePort();
-  const args = ["dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false"];
-  if (credentials) args.push("--var", `DEMO_CREDENTIALS:${JSON.stringify(credentials)}`);
-  const child = spawn(wrangler, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  // A private copy of the built Worker: a rebuild elsewhere must not restart this one.
+  const workDir = await mkdtemp(join(tmpdir(), "contact-worker-"));
+  const script = join(workDir, "worker", "index.js");
+  await cp(join(root, "crates", "contact-worker", "build"), dirname(script), { recursive: true });
+  const toml = await readFile(join(root, "wrangler.toml"), "utf8");
   let log = "";
-  child.stdout.on("data", (d) => (log += d));
-  child.stderr.on("data", (d) => (log += d));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${log}`);
-    try {
-      const res = await fetch(`${url}/healthz-probe`);
-      await res.arrayBuffer();
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`wrangler dev did not start:\n${log}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
+  const server = runtime === "wrangler"
+    ? await startWrangler({ toml, script, workDir, persistTo, credentials, onLog: (d) => (log += d) })
+    : await startMiniflare({ toml, script, persistTo, credentials, onLog: (d) => (log += d) });
+  const url = server.url;
   return {
     url,
     endpoint: url + ENDPOINT,
@@ -93,11 +90,12 @@ export async function startServer({ demo = true } = {}) {
     admin: (...a) => adminCli(persistTo, ...a),
     sql: (q) => sql(persistTo, q),
     sqlAll: (q) => sqlAll(persistTo, q),
-    /** POSTs a JSON body (object or text) to the endpoint; answers { status, headers, body }. */
+    /** POSTs a JSON body (object or text) to the endpoint; answers { status, headers, body, text }. */
     async post(body, headers = {}) {
+      const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
       const res = await fetch(url + ENDPOINT, {
         method: "POST",
-        headers: { "content-type": "application/json", ...headers },
+        headers: { "content-type": "application/json", "cf-connecting-ip": "127.0.0.1", ...lower },
         body: typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body),
       });
       const text = await res.text();
@@ -110,11 +108,81 @@ export async function startServer({ demo = true } = {}) {
       return { status: res.status, headers: res.headers, body: json, text };
     },
     async stop() {
+      await server.stop();
+      await rm(persistTo, { recursive: true, force: true });
+      await rm(workDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function tomlValue(toml, key) {
+  const m = toml.match(new RegExp(`^${key} = "(.*)"$`, "m"));
+  return m && m[1];
+}
+
+async function startMiniflare({ toml, script, persistTo, credentials, onLog }) {
+  const { Miniflare } = await import("miniflare");
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: script,
+    modulesRoot: dirname(script),
+    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }],
+    compatibilityDate: tomlValue(toml, "compatibility_date"),
+    // The database wrangler's --persist-to keeps, so the CLI and SQL helpers see it.
+    d1Databases: { DB: tomlValue(toml, "database_id") },
+    d1Persist: join(persistTo, "v3", "d1"),
+    bindings: credentials ? { DEMO_CREDENTIALS: JSON.stringify(credentials) } : {},
+    handleRuntimeStdio(stdout, stderr) {
+      stdout.on("data", (d) => onLog(String(d)));
+      stderr.on("data", (d) => onLog(String(d)));
+    },
+  });
+  let ready;
+  try {
+    ready = await mf.ready;
+  } catch (e) {
+    throw new Error(`the Worker did not start: ${e.message}`, { cause: e });
+  }
+  return { url: ready.origin, stop: () => mf.dispose() };
+}
+
+async function startWrangler({ toml, script, workDir, persistTo, credentials, onLog }) {
+  const config = join(workDir, "wrangler.toml");
+  await writeFile(
+    config,
+    toml
+      .replace(/^main = .*$/m, `main = ${JSON.stringify(script)}`)
+      .replace(/^directory = "www"$/m, `directory = ${JSON.stringify(join(root, "www"))}`)
+      .replace(/^migrations_dir = .*$/m, `migrations_dir = ${JSON.stringify(join(root, "migrations"))}`),
+  );
+  const port = await freePort();
+  const args = ["dev", "--config", config, "--local", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false"];
+  if (credentials) args.push("--var", `DEMO_CREDENTIALS:${JSON.stringify(credentials)}`);
+  // A registry of its own, so that no other `wrangler dev` on this machine binds to it.
+  const childEnv = { ...env, WRANGLER_REGISTRY_PATH: join(workDir, "registry") };
+  const child = spawn(wrangler, args, { cwd: root, env: childEnv, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  child.stdout.on("data", (d) => onLog(String(d)));
+  child.stderr.on("data", (d) => onLog(String(d)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(`${url}/dev/ready-probe`);
+      await res.arrayBuffer();
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error("wrangler dev did not start within 60 s");
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  return {
+    url,
+    async stop() {
       try {
         process.kill(-child.pid, "SIGTERM");
       } catch {}
       await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
-      await rm(persistTo, { recursive: true, force: true });
     },
   };
 }

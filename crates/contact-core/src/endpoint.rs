@@ -32,6 +32,12 @@ pub enum DbError {
 pub trait Database {
     /// Runs the statements in order, all or nothing, and answers each one's rows.
     async fn batch(&self, statements: &[Statement]) -> Result<Vec<Rows>, DbError>;
+
+    /// Waits a little before write attempt `attempt` (2, 3, …) after a conflict, so
+    /// that requests racing for one row spread out. No wait by default.
+    async fn pause(&self, attempt: u32) {
+        let _ = attempt;
+    }
 }
 
 /// One call of the endpoint, as the HTTP layer saw it.
@@ -81,7 +87,7 @@ impl Outcome {
 
 /// Write attempts before giving up: each failed one means another request wrote
 /// first, so the loop always makes progress, and this bounds a request's work.
-pub const MAX_WRITE_ATTEMPTS: u32 = 8;
+pub const MAX_WRITE_ATTEMPTS: u32 = 16;
 
 /// Steps 1 and 2 before the body is read: the method, the media type and the size
 /// the client declared.
@@ -262,6 +268,7 @@ async fn run(
             }
             Err(DbError::Conflict(_)) => {
                 // Another request wrote first: read the candidates again and re-plan.
+                db.pause(attempt + 1).await;
                 round_trips += 1;
                 let rows = db
                     .batch(&reads[4..])

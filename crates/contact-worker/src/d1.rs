@@ -30,6 +30,13 @@ impl Database for D1 {
             })
             .collect()
     }
+
+    /// Exponential back-off with full jitter: up to 2, 4, 8 … ms, at most 64 ms.
+    async fn pause(&self, attempt: u32) {
+        let ceiling = f64::from(1u32 << attempt.clamp(1, 6));
+        let ms = (js_sys::Math::random() * ceiling) as u64;
+        worker::Delay::from(std::time::Duration::from_millis(ms)).await;
+    }
 }
 
 fn param(value: &Value) -> JsValue {

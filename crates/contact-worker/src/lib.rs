@@ -12,6 +12,13 @@ use worker::{event, Context, Env, Request, Response, Result};
 /// The endpoint of the seed.
 pub const PATH: &str = "/apis/v2/public/crm/addContactsFull";
 
+/// Panics reach the log with their message and place (never a request's data: the
+/// core does not panic on input, and its messages hold no secrets).
+#[event(start)]
+fn start() {
+    std::panic::set_hook(Box::new(|info| worker::console_error!("panic: {info}")));
+}
+
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let request_id = random_uuid();
