@@ -1,0 +1,403 @@
+// The npm package as its users get it: `npm pack` of crates/contact-wasm/pkg (built by
+// `npm run build:wasm`), installed from the tarball into a scratch project, then
+// - imported from "zyntro-contact" in Node 20 ESM with no init, running every shared
+//   case file (tests/cases) through validateRequest: the same codes, paths, messages
+//   and normalized contacts as the Rust runner gives natively;
+// - type-checked from a TypeScript consumer;
+// - bundled by Vite and run in headless Chromium;
+// - loaded in Chromium without a bundler, by <script type="module"> and `await init()`.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { root } from "../support/server.mjs";
+import { serveStatic } from "../support/static.mjs";
+import { launchChromium, pageErrors } from "../support/browser.mjs";
+
+const run = promisify(execFile);
+const pkgDir = join(root, "crates", "contact-wasm", "pkg");
+const casesDir = join(root, "tests", "cases");
+const caseFiles = readdirSync(casesDir).filter((f) => f.endsWith(".json")).sort();
+
+// The values the Rust runner (crates/contact-core/tests/cases.rs) puts in place of
+// the placeholders: valid in form, so that only the offline checks decide.
+const PLACEHOLDERS = {
+  $API_KEY: "zak_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+  $DEVELOPER_SECRET: "zdk_fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210",
+  $ORG_ID: "0b6f3c52-7d3e-4a51-9a43-2f1c8e5d7a10",
+  $MEMBER_ID: "5e2d8a41-93b7-4c0f-8e16-b4a7c9d2e3f8",
+};
+const substituteText = (text) =>
+  Object.entries(PLACEHOLDERS).reduce((out, [k, v]) => out.replaceAll(k, v), text);
+const substitute = (value) =>
+  typeof value === "string"
+    ? substituteText(value)
+    : Array.isArray(value)
+      ? value.map(substitute)
+      : value && typeof value === "object"
+        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v)]))
+        : value;
+
+let scratch;
+let tarball;
+let zc; // the package, imported from the scratch project as "zyntro-contact"
+
+before(async () => {
+  if (!existsSync(join(pkgDir, "package.json"))) {
+    throw new Error("crates/contact-wasm/pkg is missing: run `npm run build:wasm` first");
+  }
+  scratch = await mkdtemp(join(tmpdir(), "zyntro-contact-npm-"));
+  const { stdout } = await run("npm", ["pack", pkgDir, "--pack-destination", scratch, "--json"], { cwd: scratch });
+  tarball = join(scratch, JSON.parse(stdout)[0].filename);
+  await writeFile(join(scratch, "package.json"), JSON.stringify({ name: "scratch", private: true, type: "module" }));
+  await run("npm", ["install", "--no-audit", "--no-fund", "--offline", tarball], { cwd: scratch });
+  // A module of the scratch project, so that the bare specifier resolves the way a
+  // user's does: through the installed package's `exports`, condition "node".
+  await writeFile(join(scratch, "bridge.mjs"), 'export * from "zyntro-contact";\nexport { default } from "zyntro-contact";\n');
+  zc = await import(pathToFileURL(join(scratch, "bridge.mjs")).href);
+});
+
+after(async () => {
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+/** Every mismatch between a case's expectation and a verdict, as readable lines. */
+function compare(expect, verdict) {
+  const found = [];
+  if (expect.ok) {
+    if (!verdict.ok) return [`expected ok, got ${verdict.code}: ${JSON.stringify(verdict.errors)}`];
+    assertJson(found, "contact", expect.contact, verdict.contact);
+    assertJson(found, "request.contact", expect.contact, verdict.request?.contact);
+    if ("entity" in expect) assertJson(found, "entity", expect.entity, verdict.request?.entity ?? null);
+    return found;
+  }
+  if (verdict.ok) return [`expected ${expect.code}, got ok: ${JSON.stringify(verdict.contact)}`];
+  if (verdict.code !== expect.code) found.push(`code: expected ${expect.code}, got ${verdict.code}`);
+  if (expect.errors) {
+    const same =
+      expect.errors.length === verdict.errors.length &&
+      expect.errors.every(
+        (w, i) =>
+          w.path === verdict.errors[i].path &&
+          w.code === verdict.errors[i].code &&
+          (w.message === undefined || w.message === verdict.errors[i].message),
+      );
+    if (!same) {
+      found.push(
+        `errors differ\n  expected: ${JSON.stringify(expect.errors)}\n  got:      ${JSON.stringify(verdict.errors)}`,
+      );
+    }
+  }
+  if (expect.data) assertJson(found, "data", expect.data, verdict.data);
+  if (expect.message !== undefined && expect.message !== verdict.message) {
+    found.push(`message differs\n  expected: ${expect.message}\n  got:      ${verdict.message}`);
+  }
+  return found;
+}
+
+function assertJson(found, what, want, got) {
+  try {
+    assert.deepStrictEqual(got, want);
+  } catch {
+    found.push(`${what} differs\n  expected: ${JSON.stringify(want)}\n  got:      ${JSON.stringify(got)}`);
+  }
+}
+
+function loadCases(file) {
+  const spec = JSON.parse(readFileSync(join(casesDir, file), "utf8"));
+  return { spec, options: spec.customFields ? { customFields: spec.customFields } : undefined };
+}
+
+for (const file of caseFiles) {
+  test(`case file ${file} through validateRequest`, () => {
+    const { spec, options } = loadCases(file);
+    const report = [];
+    for (const c of spec.cases) {
+      // A case's text as the server reads it; objects also go in as objects, which
+      // must make no difference.
+      const inputs =
+        "body" in c
+          ? [substituteText(c.body)]
+          : [substitute(c.request), JSON.stringify(substitute(c.request))];
+      for (const input of inputs) {
+        const verdict = zc.validateRequest(input, options);
+        const found = compare(c.expect, verdict);
+        const text = JSON.stringify(verdict);
+        for (const k of ["$API_KEY", "$DEVELOPER_SECRET"]) {
+          if (text.includes(PLACEHOLDERS[k])) found.push(`the verdict contains the secret ${k}`);
+        }
+        if (found.length) report.push(`=== ${c.name} (${typeof input === "string" ? "text" : "object"})\n- ${found.join("\n- ")}`);
+      }
+    }
+    assert.equal(report.length, 0, `${report.length} mismatches:\n${report.join("\n")}`);
+  });
+}
+
+// A request with credentials of a valid form and a valid mode and lookup reaches the
+// contact checks; its contact's errors must then be validateContact's, in order.
+test("validateContact agrees with validateRequest on the contact of every case", () => {
+  let compared = 0;
+  const report = [];
+  for (const file of caseFiles) {
+    const { spec, options } = loadCases(file);
+    for (const c of spec.cases) {
+      if (!("request" in c)) continue;
+      const body = substitute(c.request);
+      const full = zc.validateRequest(body, options);
+      const topLevel = full.ok ? [] : full.errors.filter((e) => !/^(contact|entity)\b/.test(e.path));
+      const reachedFields = full.ok || full.code === "VALIDATION_ERROR" || full.code === "CUSTOM_FIELD_ERROR";
+      if (!reachedFields || topLevel.length || !body.contact || typeof body.contact !== "object" || Array.isArray(body.contact)) continue;
+      const verdict = zc.validateContact(body.contact, {
+        ...options,
+        mode: body.mode?.trim?.() ?? "upsert",
+        lookupBy: body.lookup_by?.trim?.() ?? "email",
+      });
+      const want = full.ok ? [] : full.errors.filter((e) => e.path.startsWith("contact"));
+      const got = verdict.ok ? [] : verdict.errors;
+      compared++;
+      try {
+        assert.deepStrictEqual(got, want);
+        if (verdict.ok && full.ok) assert.deepStrictEqual(verdict.contact, full.contact);
+        if (!verdict.ok && want.length) {
+          const code = want.every((e) => e.path.startsWith("contact.customFields.") && e.code !== "unknown_field")
+            ? "CUSTOM_FIELD_ERROR"
+            : "VALIDATION_ERROR";
+          assert.equal(verdict.code, code);
+        }
+      } catch (e) {
+        report.push(`=== ${c.name}\n${e.message}`);
+      }
+    }
+  }
+  assert.ok(compared > 50, `only ${compared} cases compared`);
+  assert.equal(report.length, 0, report.join("\n"));
+});
+
+// Field by field: each key of each case's contact and entity, checked alone, has
+// exactly the errors the whole request has at that key, less the ones that depend
+// on the whole contact (required, cannot be cleared, id only to find).
+test("validateField agrees with validateRequest field by field", () => {
+  const WHOLE = new Set(["required", "cannot_clear", "not_allowed"]);
+  let compared = 0;
+  const report = [];
+  for (const file of caseFiles) {
+    const { spec, options } = loadCases(file);
+    for (const c of spec.cases) {
+      if (!("request" in c)) continue;
+      const body = substitute(c.request);
+      const full = zc.validateRequest(body, options);
+      if (!(full.ok || full.code === "VALIDATION_ERROR" || full.code === "CUSTOM_FIELD_ERROR")) continue;
+      const errors = full.ok ? [] : full.errors;
+      for (const part of ["contact", "entity"]) {
+        const record = body[part];
+        if (!record || typeof record !== "object" || Array.isArray(record)) continue;
+        for (const [key, value] of Object.entries(record)) {
+          if (key.includes(".")) continue; // a contact key spelled like a path is unknown, not a path
+          const path = `${part}.${key}`;
+          const name = part === "contact" ? key : path;
+          const want = errors.filter(
+            (e) => (e.path === path || e.path.startsWith(`${path}[`) || e.path.startsWith(`${path}.`)) && !WHOLE.has(e.code),
+          );
+          if (part === "entity" && key === "name" && value === null) continue; // cannot_clear, checked on the whole
+          const got = zc.validateField(name, value, options);
+          compared++;
+          try {
+            assert.deepStrictEqual(got, want);
+          } catch (e) {
+            report.push(`=== ${c.name}: ${name}\n${e.message}`);
+          }
+        }
+      }
+    }
+  }
+  assert.ok(compared > 100, `only ${compared} fields compared`);
+  assert.equal(report.length, 0, report.join("\n"));
+});
+
+test("lookupKey answers the keys the server matches on", () => {
+  assert.equal(zc.lookupKey("email", "  Jane.Smith@ACME.com "), "jane.smith@acme.com");
+  assert.equal(zc.lookupKey("phone", "+1-555-0123"), "+15550123");
+  assert.equal(zc.lookupKey("phone", " (555) 012.3456 "), "5550123456");
+  assert.throws(() => zc.lookupKey("fax", "1"), { name: "TypeError", message: /"email" or "phone"/ });
+  assert.throws(() => zc.lookupKey("email", 5), { name: "TypeError" });
+});
+
+test("a caller's mistakes throw TypeErrors that name them; bad data never throws", () => {
+  const contact = { firstName: "Jane", primaryEmail: "jane@acme.com" };
+  assert.throws(() => zc.validateContact(contact, { mode: "create" }), {
+    name: "TypeError",
+    message: 'options.mode must be one of: insert, update, upsert; got "create"',
+  });
+  assert.throws(() => zc.validateContact(contact, { lookup_by: "phone" }), {
+    name: "TypeError",
+    message: /^options: unknown field `lookup_by`/,
+  });
+  assert.throws(() => zc.validateRequest({ contact }, { mode: "insert" }), { name: "TypeError" });
+  assert.throws(() => zc.validateContact(contact, { customFields: [{ tag: "Size", type: "text" }] }), {
+    name: "TypeError",
+    message: /^options\.customFields: custom field "Size": a tag is/,
+  });
+  assert.throws(() => zc.validateContact(contact, { customFields: [{ tag: "a", type: "text", pattern: "(" }] }), {
+    name: "TypeError",
+    message: /pattern does not compile/,
+  });
+  const cyclic = { firstName: "Jane" };
+  cyclic.self = cyclic;
+  assert.throws(() => zc.validateContact(cyclic), { name: "TypeError", message: /cannot be serialized as JSON/ });
+  assert.throws(() => zc.validateContact(contact, "insert"), { name: "TypeError", message: "options must be an object" });
+
+  for (const bad of [undefined, null, 5, "{", "[]", [], { firstName: 5 }]) {
+    const verdict = zc.validateContact(bad);
+    assert.equal(verdict.ok, false, JSON.stringify(bad));
+  }
+  assert.equal(zc.validateContact(undefined).code, "MISSING_CONTACT");
+  assert.equal(zc.validateContact("{").code, "INVALID_JSON");
+  assert.equal(zc.validateRequest(undefined).code, "INVALID_JSON");
+  assert.deepEqual(zc.validateField("firstName", undefined), []);
+  assert.deepEqual(zc.validateField("nickname", "JJ").map((e) => e.code), ["unknown_field"]);
+});
+
+test("definitions passed again are not compiled again", () => {
+  const customFields = [{ tag: "code", type: "text", pattern: "(?:[A-Z]{3}-[0-9]{4}|x{1,50}){1,20}" }];
+  const options = { customFields };
+  const first = performance.now();
+  zc.validateField("customFields.code", "ABC-1234", options);
+  const once = performance.now() - first;
+  const start = performance.now();
+  for (let i = 0; i < 200; i++) zc.validateField("customFields.code", "ABC-1234", { customFields: structuredClone(customFields) });
+  const each = (performance.now() - start) / 200;
+  assert.ok(each < Math.max(once, 1), `a cached check took ${each} ms, the first ${once} ms`);
+  assert.deepEqual(zc.validateField("customFields.code", "abc", options).map((e) => e.code), ["pattern_mismatch"]);
+});
+
+test("in Node, init() is already done and initSync is exported", async () => {
+  assert.equal(typeof zc.default, "function");
+  await zc.default();
+  assert.equal(typeof zc.initSync, "function");
+  assert.equal(zc.validateContact({ firstName: "Jane", primaryEmail: "jane@acme.com" }).ok, true);
+});
+
+test("the tarball holds the package and nothing else", async () => {
+  const { stdout } = await run("tar", ["-tzf", tarball]);
+  assert.deepEqual(stdout.trim().split("\n").sort(), [
+    "package/README.md",
+    "package/node.js",
+    "package/package.json",
+    "package/zyntro_contact.d.ts",
+    "package/zyntro_contact.js",
+    "package/zyntro_contact_bg.wasm",
+  ]);
+  const manifest = JSON.parse(readFileSync(join(scratch, "node_modules", "zyntro-contact", "package.json"), "utf8"));
+  assert.equal(manifest.name, "zyntro-contact");
+  assert.equal(manifest.type, "module");
+});
+
+test("the TypeScript declarations type-check a consumer", async () => {
+  const src = `
+import { validateContact, validateRequest, validateField, lookupKey } from "zyntro-contact";
+import type { Verdict, Contact, CustomFieldDefinition, FieldError, ErrorCode, NormalizedRequest } from "zyntro-contact";
+
+const customFields: CustomFieldDefinition[] = [{ tag: "industry", type: "select", options: ["Technology"] }];
+const contact: Contact = { firstName: "Jane", primaryEmail: "jane@acme.com", tags: ["a"], customFields: { industry: "Technology" } };
+const verdict: Verdict = validateContact(contact, { mode: "insert", lookupBy: "email", customFields });
+if (verdict.ok) {
+  const name: string | null | undefined = verdict.contact.firstName;
+  void name;
+} else {
+  const code: ErrorCode = verdict.code;
+  const first: FieldError | undefined = verdict.errors[0];
+  void code; void first;
+}
+const request = validateRequest({ api_key: "k", developer_secret: "s", org_id: "o", member_id: "m", contact, mode: "upsert" });
+if (request.ok) {
+  const normalized: NormalizedRequest | undefined = request.request;
+  void normalized;
+}
+const errors: FieldError[] = validateField("customFields.industry", "Mining", { customFields });
+const key: string = lookupKey("phone", "+1-555-0123");
+void errors; void key;
+// @ts-expect-error: not a mode
+validateContact(contact, { mode: "create" });
+// @ts-expect-error: not a lookup kind
+lookupKey("fax", "1");
+// @ts-expect-error: a contact field name is camelCase
+const bad: Contact = { first_name: "Jane" };
+void bad;
+`;
+  await writeFile(join(scratch, "consumer.ts"), src);
+  const tsc = join(root, "node_modules", ".bin", "tsc");
+  try {
+    await run(tsc, ["--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--lib", "es2022,dom", "consumer.ts"], { cwd: scratch });
+  } catch (e) {
+    assert.fail(`tsc failed:\n${e.stdout}${e.stderr}`);
+  }
+});
+
+const PROBE = `
+  const verdict = validateContact({ firstName: "Jane", primaryEmail: "jane@" });
+  const field = validateField("customFields.industry", "Technology", { customFields: [{ tag: "industry", type: "select", options: ["Technology"] }] });
+  window.result = { code: verdict.code, errors: verdict.errors, field, key: lookupKey("email", " A@B.io ") };
+`;
+const WANT = {
+  code: "VALIDATION_ERROR",
+  errors: [{ path: "contact.primaryEmail", code: "invalid_email", message: "not a valid e-mail address" }],
+  field: [],
+  key: "a@b.io",
+};
+
+async function inChromium(url) {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    const errors = pageErrors(page);
+    await page.goto(url);
+    await page.waitForFunction(() => window.result !== undefined || window.failure !== undefined, null, { timeout: 15_000 });
+    assert.deepEqual(errors, []);
+    return await page.evaluate(() => window.result ?? window.failure);
+  } finally {
+    await browser.close();
+  }
+}
+
+test("a Vite build of an app that imports the package runs in Chromium", async () => {
+  const app = join(scratch, "vite-app");
+  await mkdir(app, { recursive: true });
+  await writeFile(join(app, "index.html"), '<!doctype html><link rel="icon" href="data:,"><title>vite app</title><script type="module" src="./main.js"></script>\n');
+  await writeFile(
+    join(app, "main.js"),
+    `import init, { validateContact, validateField, lookupKey } from "zyntro-contact";\nawait init();\n${PROBE}`,
+  );
+  const { build } = await import("vite");
+  await build({ root: app, logLevel: "error", build: { outDir: join(scratch, "vite-dist"), emptyOutDir: true } });
+  const assets = readdirSync(join(scratch, "vite-dist", "assets"));
+  assert.ok(assets.some((f) => f.endsWith(".wasm")), `no .wasm among ${assets}`);
+  const server = await serveStatic(join(scratch, "vite-dist"));
+  try {
+    assert.deepEqual(await inChromium(server.url + "/"), WANT);
+  } finally {
+    await server.stop();
+  }
+});
+
+test("a page without a bundler loads the package with <script type=module> and await init()", async () => {
+  await writeFile(
+    join(scratch, "plain.html"),
+    `<!doctype html><link rel="icon" href="data:,"><title>plain</title>
+<script type="module">
+  import init, { validateContact, validateField, lookupKey } from "./node_modules/zyntro-contact/zyntro_contact.js";
+  await init();
+  ${PROBE}
+</script>\n`,
+  );
+  const server = await serveStatic(scratch);
+  try {
+    assert.deepEqual(await inChromium(server.url + "/plain.html"), WANT);
+  } finally {
+    await server.stop();
+  }
+});
