@@ -208,9 +208,13 @@ pub fn parse_body(text: &str) -> Result<Value, Failure> {
     if text.len() > MAX_BODY_BYTES {
         return Err(too_large(text.len()));
     }
-    let value: Value = serde_json::from_str(text).map_err(|e| {
-        let detail = if e.to_string().contains("recursion limit") {
+    let value: Value = crate::json::from_str(text).map_err(|e| {
+        let text = e.to_string();
+        let detail = if text.contains("recursion limit") {
             "nesting is too deep".to_string()
+        } else if let Some(at) = text.find("duplicate key") {
+            // serde_json appends " at line L column C" to custom errors.
+            text[at..].to_string()
         } else {
             format!(
                 "{} at line {} column {}",
