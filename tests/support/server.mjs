@@ -77,9 +77,12 @@ export async function startServer({ demo = true, runtime = "miniflare" } = {}) {
   await cp(join(root, "crates", "contact-worker", "build"), dirname(script), { recursive: true });
   const toml = await readFile(join(root, "wrangler.toml"), "utf8");
   let log = "";
-  const server = runtime === "wrangler"
-    ? await startWrangler({ toml, script, workDir, persistTo, credentials, onLog: (d) => (log += d) })
-    : await startMiniflare({ toml, script, persistTo, credentials, onLog: (d) => (log += d) });
+  const port = await freePort();
+  const launch = () =>
+    runtime === "wrangler"
+      ? startWrangler({ toml, script, workDir, persistTo, credentials, port, onLog: (d) => (log += d) })
+      : startMiniflare({ toml, script, persistTo, credentials, port, onLog: (d) => (log += d) });
+  let server = await launch();
   const url = server.url;
   return {
     url,
@@ -107,6 +110,11 @@ export async function startServer({ demo = true, runtime = "miniflare" } = {}) {
       }
       return { status: res.status, headers: res.headers, body: json, text };
     },
+    /** Stops the runtime abruptly (requests in flight are cut off) and starts it again on the same database and port. */
+    async restart() {
+      await server.stop();
+      server = await launch();
+    },
     async stop() {
       await server.stop();
       await rm(persistTo, { recursive: true, force: true });
@@ -120,9 +128,11 @@ function tomlValue(toml, key) {
   return m && m[1];
 }
 
-async function startMiniflare({ toml, script, persistTo, credentials, onLog }) {
+async function startMiniflare({ toml, script, persistTo, credentials, port, onLog }) {
   const { Miniflare } = await import("miniflare");
   const mf = new Miniflare({
+    host: "127.0.0.1",
+    port,
     modules: true,
     scriptPath: script,
     modulesRoot: dirname(script),
@@ -146,7 +156,7 @@ async function startMiniflare({ toml, script, persistTo, credentials, onLog }) {
   return { url: ready.origin, stop: () => mf.dispose() };
 }
 
-async function startWrangler({ toml, script, workDir, persistTo, credentials, onLog }) {
+async function startWrangler({ toml, script, workDir, persistTo, credentials, port, onLog }) {
   const config = join(workDir, "wrangler.toml");
   await writeFile(
     config,
@@ -155,7 +165,6 @@ async function startWrangler({ toml, script, workDir, persistTo, credentials, on
       .replace(/^directory = "www"$/m, `directory = ${JSON.stringify(join(root, "www"))}`)
       .replace(/^migrations_dir = .*$/m, `migrations_dir = ${JSON.stringify(join(root, "migrations"))}`),
   );
-  const port = await freePort();
   const args = ["dev", "--config", config, "--local", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false"];
   if (credentials) args.push("--var", `DEMO_CREDENTIALS:${JSON.stringify(credentials)}`);
   // A registry of its own, so that no other `wrangler dev` on this machine binds to it.
