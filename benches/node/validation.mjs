@@ -1,0 +1,116 @@
+// Validation throughput in one Node process over the fixed corpus
+// (benches/corpus/requests.json): the npm package zyntro-contact against ajv and
+// zod 4, for JSON text (JSON.parse + validate for the JS validators; the text goes
+// straight into Rust for the package) and for objects (validate as is; the package
+// stringifies in JS and parses in Rust). Prints payloads per second, the ratio to
+// ajv on the same input, and how many verdicts agree with the corpus's labels.
+//
+//   node benches/node/validation.mjs [--seconds S] [--rounds N]
+import { readFileSync, existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { zodSchema } from "./schemas.mjs";
+import { ajvRequestSchema } from "./ajv-schema.mjs";
+import { printTable } from "./table.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const require = createRequire(import.meta.url);
+const Ajv2020 = require("ajv/dist/2020").default;
+const addFormats = require("ajv-formats").default;
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const SECONDS = arg("--seconds", 1);
+const ROUNDS = arg("--rounds", 5);
+
+const pkgEntry = join(root, "crates", "contact-wasm", "pkg", "node.js");
+if (!existsSync(pkgEntry)) {
+  console.error("validation: the npm package is not built (bash scripts/build-npm.sh)");
+  process.exit(1);
+}
+const pkg = await import(pkgEntry);
+
+const corpus = JSON.parse(readFileSync(join(root, "benches", "corpus", "requests.json"), "utf8"));
+const texts = corpus.items.map((i) => i.body);
+const objects = texts.map((t) => JSON.parse(t));
+const expected = corpus.items.map((i) => i.defect === null);
+const options = { customFields: corpus.customFields };
+
+const { schema, source } = ajvRequestSchema(corpus.customFields);
+const ajv = new Ajv2020({ strict: false });
+addFormats(ajv);
+const ajvValidate = ajv.compile(schema);
+const ajvAll = new Ajv2020({ strict: false, allErrors: true });
+addFormats(ajvAll);
+const ajvAllValidate = ajvAll.compile(schema);
+const zod = zodSchema(corpus.customFields);
+
+const validators = [
+  ["zyntro-contact", "text", (t) => pkg.validateRequest(t, options).ok],
+  ["ajv", "text", (t) => ajvValidate(JSON.parse(t))],
+  ["ajv allErrors", "text", (t) => ajvAllValidate(JSON.parse(t))],
+  ["zod 4", "text", (t) => zod.safeParse(JSON.parse(t)).success],
+  ["zyntro-contact", "object", (o) => pkg.validateRequest(o, options).ok],
+  ["ajv", "object", (o) => ajvValidate(o)],
+  ["ajv allErrors", "object", (o) => ajvAllValidate(o)],
+  ["zod 4", "object", (o) => zod.safeParse(o).success],
+  // Reference lines, not validators: what the JSON step alone costs.
+  ["(JSON.parse alone)", "text", (t) => JSON.parse(t) !== null],
+  ["(JSON.stringify alone)", "object", (o) => JSON.stringify(o).length > 0],
+];
+
+function once(fn, inputs) {
+  let ok = 0;
+  for (let i = 0; i < inputs.length; i++) if (fn(inputs[i])) ok++;
+  return ok;
+}
+
+function measure(fn, inputs) {
+  // Warm-up: let the JIT settle before timing.
+  const warmEnd = performance.now() + 300;
+  while (performance.now() < warmEnd) once(fn, inputs);
+  const rates = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    let n = 0;
+    const start = performance.now();
+    let now = start;
+    while (now - start < SECONDS * 1000) {
+      once(fn, inputs);
+      n += inputs.length;
+      now = performance.now();
+    }
+    rates.push(n / ((now - start) / 1000));
+  }
+  rates.sort((a, b) => a - b);
+  return { median: rates[rates.length >> 1], min: rates[0], max: rates[rates.length - 1] };
+}
+
+const rows = [];
+for (const [name, input, fn] of validators) {
+  const inputs = input === "text" ? texts : objects;
+  const agree = inputs.reduce((n, x, i) => n + (Boolean(fn(x)) === expected[i] ? 1 : 0), 0);
+  const rate = measure(fn, inputs);
+  rows.push({ name, input, rate, agree: name.startsWith("(") ? "" : `${agree}/${inputs.length}` });
+}
+
+const fmt = (n) => Math.round(n).toLocaleString("en-US");
+const ajvRate = (input) => rows.find((r) => r.name === "ajv" && r.input === input).rate.median;
+const table = [["validator", "input", "payloads/s (median)", "min–max", "× ajv", "agrees with labels"]];
+for (const r of rows) {
+  table.push([r.name, r.input, fmt(r.rate.median), `${fmt(r.rate.min)}–${fmt(r.rate.max)}`, (r.rate.median / ajvRate(r.input)).toFixed(2), r.agree]);
+}
+const bytes = texts.reduce((a, t) => a + Buffer.byteLength(t), 0);
+console.log(`\n## Validation throughput (Node ${process.version}, one process)\n`);
+console.log(`Corpus: ${texts.length} request bodies (${expected.filter((x) => !x).length} invalid), median ${Buffer.byteLength([...texts].sort((a, b) => a.length - b.length)[texts.length >> 1])} bytes, ${fmt(bytes)} bytes in all; custom fields: the seed's two.`);
+console.log(`ajv ${require("ajv/package.json").version} (2020-12, ajv-formats ${require("ajv-formats/package.json").version}) compiled from ${source}; zod ${require("zod/package.json").version}.`);
+console.log(`${ROUNDS} rounds of ${SECONDS} s each after a warm-up; median, min and max over the rounds.\n`);
+printTable(table);
+
+const npmText = rows.find((r) => r.name === "zyntro-contact" && r.input === "text").rate.median;
+const npmObj = rows.find((r) => r.name === "zyntro-contact" && r.input === "object").rate.median;
+const zodObj = rows.find((r) => r.name === "zod 4" && r.input === "object").rate.median;
+console.log(`\nAim, JSON text: ≥ 1.5× ajv: ${(npmText / ajvRate("text")).toFixed(2)}× — ${npmText >= 1.5 * ajvRate("text") ? "met" : "NOT met"}`);
+console.log(`Aim, objects: ≥ zod's speed: ${(npmObj / zodObj).toFixed(2)}× zod — ${npmObj >= zodObj ? "met" : "NOT met"}`);

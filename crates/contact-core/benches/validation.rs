@@ -1,0 +1,135 @@
+//! The core natively on the benchmark corpus (`benches/corpus/requests.json`):
+//! parsing and checking each request body as the endpoint does (steps 2 and 10–12,
+//! with the offline gate), against the floor of merely parsing the same bytes into
+//! a `serde_json::Value`. `benches/run.sh` runs it and prints the ratios.
+//!
+//! `cargo bench -p contact-core --bench validation`
+
+use contact_core::custom::{Definition, Definitions};
+use contact_core::gate::Offline;
+use contact_core::{check, parse_body};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use serde::Deserialize;
+use serde_json::Value;
+use std::hint::black_box;
+
+#[derive(Deserialize)]
+struct Corpus {
+    #[serde(rename = "customFields")]
+    custom_fields: Vec<Definition>,
+    items: Vec<Item>,
+}
+
+#[derive(Deserialize)]
+struct Item {
+    defect: Option<String>,
+    body: String,
+}
+
+fn corpus() -> (Vec<String>, Vec<bool>, Definitions) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../benches/corpus/requests.json"
+    );
+    let text = std::fs::read_to_string(path).expect("benches/corpus/requests.json");
+    let corpus: Corpus = serde_json::from_str(&text).expect("the corpus parses");
+    let definitions = Definitions::new(corpus.custom_fields).expect("the definitions compile");
+    let valid = corpus.items.iter().map(|i| i.defect.is_none()).collect();
+    let bodies = corpus.items.into_iter().map(|i| i.body).collect();
+    (bodies, valid, definitions)
+}
+
+/// Parse and check: the normalized request or the failure, as the endpoint has them.
+fn validate(body: &str, definitions: &Definitions) -> bool {
+    parse_body(body)
+        .and_then(|value| check(&value, definitions, &mut Offline))
+        .is_ok()
+}
+
+/// The same, rendered as the JSON text a client gets (what the npm package returns).
+fn validate_and_render(body: &str, definitions: &Definitions) -> String {
+    match parse_body(body).and_then(|value| check(&value, definitions, &mut Offline)) {
+        Ok(request) => request.to_json().to_string(),
+        Err(failure) => failure.to_json().to_string(),
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let (bodies, valid, definitions) = corpus();
+    // The labels and the core agree, or the numbers would compare different work.
+    for (body, &ok) in bodies.iter().zip(&valid) {
+        assert_eq!(validate(body, &definitions), ok, "corpus label is wrong for {body}");
+    }
+    let mut group = c.benchmark_group("corpus");
+    group.throughput(Throughput::Elements(bodies.len() as u64));
+    group.bench_function("floor: serde_json::from_str::<Value>", |b| {
+        b.iter(|| {
+            for body in &bodies {
+                black_box(serde_json::from_str::<Value>(black_box(body)).is_ok());
+            }
+        })
+    });
+    group.bench_function("parse_body + check", |b| {
+        b.iter(|| {
+            for body in &bodies {
+                black_box(validate(black_box(body), &definitions));
+            }
+        })
+    });
+    group.bench_function("parse_body + check + render JSON", |b| {
+        b.iter(|| {
+            for body in &bodies {
+                black_box(validate_and_render(black_box(body), &definitions));
+            }
+        })
+    });
+    // Where the time goes: the check alone on bodies parsed beforehand.
+    let parsed: Vec<Value> = bodies.iter().map(|b| parse_body(b).unwrap()).collect();
+    group.bench_function("check alone (parsed beforehand)", |b| {
+        b.iter_batched_ref(
+            || (),
+            |()| {
+                for value in &parsed {
+                    black_box(check(black_box(value), &definitions, &mut Offline).is_ok());
+                }
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+}
+
+/// `BENCH_PROFILE=floor|check|render [BENCH_LOOPS=n]`: runs that workload over the
+/// corpus `n` times (default 20) and exits, without criterion, for an instruction
+/// profile (`valgrind --tool=callgrind`) of exactly that work.
+fn profile(which: &str) {
+    let loops: usize = std::env::var("BENCH_LOOPS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(20);
+    let (bodies, _, definitions) = corpus();
+    let mut sink = 0usize;
+    for _ in 0..loops {
+        for body in &bodies {
+            sink += match which {
+                "floor" => usize::from(serde_json::from_str::<Value>(black_box(body)).is_ok()),
+                "check" => usize::from(validate(black_box(body), &definitions)),
+                "render" => validate_and_render(black_box(body), &definitions).len(),
+                other => panic!("BENCH_PROFILE is floor, check or render, not {other}"),
+            };
+        }
+    }
+    println!("{which}: {} bodies, sink {sink}", loops * bodies.len());
+}
+
+criterion_group!(validation, benches);
+
+fn main() {
+    match std::env::var("BENCH_PROFILE") {
+        Ok(which) => profile(&which),
+        Err(_) => {
+            validation();
+            Criterion::default().configure_from_args().final_summary();
+        }
+    }
+}
