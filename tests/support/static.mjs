@@ -18,6 +18,11 @@ const TYPES = {
 export async function serveStatic(dir) {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    // Browsers ask for one on every page that names none; no page here needs it.
+    if (path === "/favicon.ico") {
+      res.writeHead(204).end();
+      return;
+    }
     let file = normalize(join(dir, path));
     if (file !== dir && !file.startsWith(dir + sep)) {
       res.writeHead(403).end();
