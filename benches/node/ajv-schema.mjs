@@ -1,15 +1,27 @@
-// The request schema ajv compiles: the OpenAPI spec's (openapi.yaml) when the
-// repository has one, else the one derived from the contract in schemas.mjs.
-import { existsSync } from "node:fs";
+// The request schema ajv compiles: openapi.yaml's `AddContactRequest`, with the
+// organization's custom fields in place of the generic `CustomFields` schema (the
+// spec cannot know an organization's definitions; a client that does puts them in,
+// so that ajv checks what the package checks). Without openapi.yaml, the schema
+// written from the contract in schemas.mjs.
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
-import { jsonSchema } from "./schemas.mjs";
+import { parse } from "yaml";
+import { jsonSchema, customFieldsSchema } from "./schemas.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 export function ajvRequestSchema(customFields) {
-  if (existsSync(join(root, "openapi.yaml"))) {
-    // Filled in once openapi.yaml lands.
+  const spec = join(root, "openapi.yaml");
+  if (existsSync(spec)) {
+    const { components } = parse(readFileSync(spec, "utf8"));
+    if (components?.schemas?.AddContactRequest) {
+      components.schemas.CustomFields = customFieldsSchema(customFields);
+      return {
+        schema: { $schema: "https://json-schema.org/draft/2020-12/schema", components, $ref: "#/components/schemas/AddContactRequest" },
+        source: "openapi.yaml (AddContactRequest, the seed's custom fields in place of CustomFields)",
+      };
+    }
   }
   return { schema: jsonSchema(customFields), source: "the contract (benches/node/schemas.mjs)" };
 }

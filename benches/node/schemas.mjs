@@ -41,6 +41,15 @@ function customFieldSchema(def) {
   }
 }
 
+/** The organization's custom fields as a JSON Schema object (not null). */
+export function customFieldsSchema(customFields) {
+  return {
+    type: "object",
+    additionalProperties: false,
+    properties: Object.fromEntries(customFields.map((d) => [d.tag, customFieldSchema(d)])),
+  };
+}
+
 export function jsonSchema(customFields) {
   const contact = {
     type: "object",
@@ -57,11 +66,7 @@ export function jsonSchema(customFields) {
       country,
       notes: text(10000, MULTI_LINE),
       tags: nullable({ type: "array", maxItems: 50, items: { type: "string", minLength: 1, maxLength: 50, pattern: SINGLE_LINE } }),
-      customFields: nullable({
-        type: "object",
-        additionalProperties: false,
-        properties: Object.fromEntries(customFields.map((d) => [d.tag, customFieldSchema(d)])),
-      }),
+      customFields: { anyOf: [{ type: "null" }, customFieldsSchema(customFields)] },
     },
   };
   const entity = {
