@@ -17,8 +17,8 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
 step "set-up and builds"
 bash scripts/setup.sh >&2
 node benches/corpus/generate.mjs --check
-if wants validation || wants size; then bash scripts/build-npm.sh; fi
-if wants size || wants load; then bash scripts/build-worker.sh; fi
+if wants validation || wants size; then bash scripts/build-npm.sh >&2; fi
+if wants size || wants load; then bash scripts/build-worker.sh >&2; fi
 
 echo "# Benchmarks"
 echo

@@ -170,12 +170,12 @@ function cpuByGroup(before, after) {
 
 // ---- one load run -------------------------------------------------------------------
 
-async function load(target, org, connections, offset) {
+async function load(target, org, connections, offset, query = "") {
   let i = offset;
   const actions = {};
   const before = await processTree();
   const result = await autocannon({
-    url: target.url + ENDPOINT,
+    url: target.url + ENDPOINT + query,
     method: "POST",
     connections,
     duration: SECONDS,
@@ -246,12 +246,15 @@ for (const runtime of RUNTIMES) {
   const org = await provisionOrg(contact, { mode: "B2B", customFields: SEED_FIELDS });
   try {
     // Warm both up (first requests compile the module and open the database).
-    await load(floor, floorOrg, 2, 0).then(() => load(contact, org, 2, 0));
+    await load(floor, floorOrg, 2, 0);
+    await load(floor, floorOrg, 2, 0, "?shape=d1");
+    await load(contact, org, 2, 0);
     for (const connections of CONNECTIONS) {
       const f = await load(floor, floorOrg, connections, 0);
+      const shaped = await load(floor, floorOrg, connections, 0, "?shape=d1");
       const c = await load(contact, org, connections, 0);
       const rate = (r) => (r.result["2xx"] ?? 0) / r.result.duration;
-      for (const [name, r] of [["floor", f], ["contact", c]]) {
+      for (const [name, r] of [["floor", f], ["floor, D1-shaped (JS)", shaped], ["contact", c]]) {
         const res = r.result;
         table.push([
           runtime === "wrangler" ? "wrangler dev" : "Miniflare direct",
@@ -277,7 +280,7 @@ for (const runtime of RUNTIMES) {
 }
 
 console.log(`\n## The Worker under load on loopback (autocannon, ${SECONDS} s per run, at most ${MAX_REQUESTS.toLocaleString("en-US")} requests)\n`);
-console.log(`Upserts of the seed's example request (B2B organization with the seed's two custom fields, an entity from 5 companies), ${CONTACTS} distinct e-mails in turn: the first pass creates, later passes update. The floor gets the same bodies. "× floor" is 2xx/s against the floor's at the same runtime and connections.\n`);
+console.log(`Upserts of the seed's example request (B2B organization with the seed's two custom fields, an entity from 5 companies), ${CONTACTS} distinct e-mails in turn: the first pass creates, later passes update. The floors get the same bodies. "floor" runs one INSERT … ON CONFLICT; "floor, D1-shaped (JS)" is a diagnostic: the contact Worker's six reads in one batch, then the contact and entity upserts in a second batch, in JavaScript without checks. "× floor" is 2xx/s against the one-statement floor's at the same runtime and connections.\n`);
 printTable(table);
 console.log(`\nCPU time per request by process (from /proc, user + system; 2 cores shared by all):\n`);
 printTable(cpuTable);
