@@ -367,18 +367,21 @@ function wire() {
 function onInput(event) {
   const target = event.target;
   if (target.name === "mode" || target.id === "req-lookup_by" || target.id === "req-skip_entity") updateMode();
+  // One check of the whole form per keystroke serves the preview and, once the form
+  // has been submitted, every field's messages.
+  const verdict = formVerdict();
   const control = target.closest("[data-field]");
-  if (control) checkControl(control);
-  else if (state.submitted) renderAll(formVerdict());
+  if (control) checkControl(control, verdict);
+  else if (state.submitted) renderAll(verdict);
   if (control?.dataset.path.endsWith(".country")) countryHint(control);
-  updatePreview();
+  updatePreview(verdict);
 }
 
 /** Checks the control being typed in: the field alone, until a submit has shown the
  * whole form's verdict, after which the whole form (so "required" clears as it fills). */
-function checkControl(control) {
+function checkControl(control, verdict) {
   const errors = state.submitted
-    ? errorsAt(formVerdict(), control)
+    ? errorsAt(verdict, control)
     : validateField(control.dataset.field, readValue(control) ?? null, options());
   const showing = control.getAttribute("aria-invalid") === "true";
   if (errors.length === 0 || showing) {
@@ -387,7 +390,7 @@ function checkControl(control) {
     cancelTimer(control.dataset.path);
     state.timers.set(control.dataset.path, setTimeout(() => renderErrors(control, errors), SHOW_AFTER_MS));
   }
-  if (state.submitted) renderAll(formVerdict(), { only: [...state.controls.values()].filter((c) => c !== control) });
+  if (state.submitted) renderAll(verdict, { only: [...state.controls.values()].filter((c) => c !== control) });
 }
 
 const errorsAt = (verdict, control) => (verdict.ok ? [] : verdict.errors.filter((e) => controlFor(e.path) === control));
@@ -470,8 +473,9 @@ function tagsChanged() {
     }),
   );
   const control = $("#contact-tags");
-  renderErrors(control, state.submitted ? errorsAt(formVerdict(), control) : validateField("tags", readValue(control) ?? null, options()));
-  updatePreview();
+  const verdict = formVerdict();
+  renderErrors(control, state.submitted ? errorsAt(verdict, control) : validateField("tags", readValue(control) ?? null, options()));
+  updatePreview(verdict);
 }
 
 function markTags(errors) {
@@ -481,8 +485,7 @@ function markTags(errors) {
 
 // ---------------------------------------------------------------- preview
 
-function updatePreview() {
-  const verdict = formVerdict();
+function updatePreview(verdict = formVerdict()) {
   const pill = $("#preview-status");
   let shown;
   if (verdict.ok) {
@@ -636,7 +639,9 @@ function showResult(kind, title, message, facts = [], items = []) {
   }
   box.replaceChildren(...parts);
   box.hidden = false;
-  if (window.matchMedia("(max-width: 959px)").matches) box.scrollIntoView({ block: "start", behavior: "smooth" });
+  // On a phone the answer is below the form; on a desktop, in the sticky side column.
+  const narrow = window.matchMedia("(max-width: 959px)").matches;
+  box.scrollIntoView({ block: narrow ? "start" : "nearest", behavior: "smooth" });
 }
 
 function hideResult() {
