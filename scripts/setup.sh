@@ -35,3 +35,20 @@ if [ "${SETUP_BROWSER:-1}" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
+
+# --- OpenAPI tests (tests/openapi) -------------------------------------------------
+# A Python venv at .venv with the pinned tools of tests/openapi/requirements.txt
+# (schemathesis, openapi-spec-validator and their dependencies), reinstalled only when
+# that file changes. SETUP_OPENAPI=0 skips it.
+if [ "${SETUP_OPENAPI:-1}" = 1 ] && ! cmp -s tests/openapi/requirements.txt .venv/.requirements.txt 2>/dev/null; then
+  say "installing the OpenAPI test tools into .venv (schemathesis, openapi-spec-validator)"
+  if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >/dev/null
+  fi
+  [ -x .venv/bin/python ] || python3 -m venv .venv
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-input -r tests/openapi/requirements.txt
+  cp tests/openapi/requirements.txt .venv/.requirements.txt
+fi
+# --- end of OpenAPI tests ----------------------------------------------------------

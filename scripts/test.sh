@@ -36,5 +36,5 @@ bash scripts/build-worker.sh
 if [ -f scripts/build-npm.sh ]; then bash scripts/build-npm.sh; fi
 
 step "Node suites: Worker end to end, npm package, browser"
-mapfile -t suites < <(find tests/e2e tests/npm tests/browser -name '*.test.mjs' 2>/dev/null | sort)
+mapfile -t suites < <(find tests/e2e tests/npm tests/browser tests/openapi -name '*.test.mjs' 2>/dev/null | sort)
 node --test --test-concurrency=1 "${suites[@]}"

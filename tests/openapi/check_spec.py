@@ -1,0 +1,375 @@
+#!/usr/bin/env python3
+"""Checks openapi.yaml without a server and prints one JSON report on stdout.
+
+- spec: the document is valid OpenAPI 3.1 (openapi-spec-validator), and every
+  `pattern` in it compiles (the Node test compiles them again as ECMA-262 with `u`).
+- examples: every request and response example validates against its schema.
+- cases: every shared request case (tests/cases) whose `expect.ok` is true, with its
+  credential placeholders replaced by values of the issued formats, validates against
+  the request schema; for the other cases, how many the schema rejects as well.
+- consistency: the spec names the same top-level keys, contact and entity fields,
+  length limits, tag limits, country codes and error codes (with their HTTP statuses)
+  as the Rust core it describes (crates/contact-core/src).
+
+Two independent JSON Schema 2020-12 validators judge every instance: `jsonschema`
+(Python's `re` for patterns) and `jsonschema_rs` (Rust's regex engines); an instance
+counts as valid only when both accept it. The Node test (openapi.test.mjs) asserts on
+the report; run this file alone to read it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import jsonschema
+import jsonschema_rs
+import yaml
+from openapi_spec_validator import OpenAPIV31SpecValidator
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC_PATH = ROOT / "openapi.yaml"
+CASES_DIR = ROOT / "tests" / "cases"
+CORE = ROOT / "crates" / "contact-core" / "src"
+PATH = "/apis/v2/public/crm/addContactsFull"
+OPERATION = ("paths", PATH, "post")
+REQUEST_SCHEMA = "#/components/schemas/AddContactRequest"
+
+# Values of the issued formats for the cases' placeholders (as the Rust runner does).
+PLACEHOLDERS = {
+    "$API_KEY": "zak_" + "0123456789abcdef" * 4,
+    "$DEVELOPER_SECRET": "zdk_" + "fedcba9876543210" * 4,
+    "$ORG_ID": "0b6f6c39-6c4e-4bde-9f6e-3b8a2f1d9c01",
+    "$MEMBER_ID": "5c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+}
+
+
+def load_spec() -> dict:
+    with SPEC_PATH.open(encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def pointer(*parts: str) -> str:
+    return "#/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+class Judge:
+    """Both validators on one schema of the spec, given by JSON pointer."""
+
+    def __init__(self, spec: dict, ref: str):
+        # The whole document is the schema resource, so that every `#/components/...`
+        # reference resolves; its OpenAPI keys are unknown keywords, which are ignored.
+        document = dict(spec)
+        document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        document["$ref"] = ref
+        self.ref = ref
+        self.py = jsonschema.Draft202012Validator(
+            document, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+        )
+        self.rs = jsonschema_rs.validator_for(document, validate_formats=True)
+
+    def problems(self, instance) -> list[str]:
+        found = []
+        for e in self.py.iter_errors(instance):
+            found.append(f"jsonschema: {'/'.join(map(str, e.absolute_path))}: {e.message[:300]}")
+        for e in self.rs.iter_errors(instance):
+            found.append(f"jsonschema_rs: {e.instance_path}: {e.message[:300]}")
+        return found
+
+    def verdicts(self, instance) -> tuple[bool, bool]:
+        return self.py.is_valid(instance), self.rs.is_valid(instance)
+
+
+def walk(node, path=()):
+    yield path, node
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from walk(v, path + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from walk(v, path + (str(i),))
+
+
+def check_spec(spec: dict) -> dict:
+    errors = [f"{'/'.join(map(str, e.path))}: {e.message}" for e in OpenAPIV31SpecValidator(spec).iter_errors()]
+    if not str(spec.get("openapi", "")).startswith("3.1."):
+        errors.append(f"openapi is {spec.get('openapi')!r}, not 3.1.x")
+    patterns = []
+    for path, node in walk(spec):
+        if path and path[-1] == "pattern" and isinstance(node, str) and "examples" not in path:
+            patterns.append({"at": "/".join(path), "pattern": node})
+            try:
+                re.compile(node)
+            except re.error as e:
+                errors.append(f"{'/'.join(path)}: Python re cannot compile the pattern: {e}")
+            # RE2 (Go, and tools built on it) refuses repetition counts above 1000.
+            for bound in re.findall(r"\{(?:\d+,)?(\d+)\}", node):
+                if int(bound) > 1000:
+                    errors.append(f"{'/'.join(path)}: repetition bound {bound} exceeds 1000, which RE2 refuses")
+    return {"valid": not errors, "errors": errors, "patterns": patterns}
+
+
+def check_examples(spec: dict) -> dict:
+    op = spec["paths"][PATH]["post"]
+    checked, failures = 0, []
+    request = Judge(spec, REQUEST_SCHEMA)
+    for name, example in op["requestBody"]["content"]["application/json"].get("examples", {}).items():
+        checked += 1
+        for p in request.problems(example["value"]):
+            failures.append(f"request example {name}: {p}")
+    for status, response in op["responses"].items():
+        for media, content in response.get("content", {}).items():
+            judge = Judge(spec, pointer(*OPERATION, "responses", status, "content", media, "schema"))
+            for name, example in content.get("examples", {}).items():
+                checked += 1
+                for p in judge.problems(example["value"]):
+                    failures.append(f"{status} example {name}: {p}")
+    return {"checked": checked, "failures": failures}
+
+
+def substitute(value):
+    if isinstance(value, str):
+        for placeholder, real in PLACEHOLDERS.items():
+            value = value.replace(placeholder, real)
+        return value
+    if isinstance(value, list):
+        return [substitute(v) for v in value]
+    if isinstance(value, dict):
+        return {k: substitute(v) for k, v in value.items()}
+    return value
+
+
+def substitute_text(text: str) -> str:
+    for placeholder, real in PLACEHOLDERS.items():
+        text = text.replace(placeholder, real)
+    return text
+
+
+def check_cases(spec: dict) -> dict:
+    judge = Judge(spec, REQUEST_SCHEMA)
+    ok = {"total": 0, "accepted": 0, "failures": []}
+    invalid = {"total": 0, "rejected": 0, "by_code": {}, "accepted": []}
+    raw = {"total": 0, "not_a_json_object": 0}
+    for file in sorted(CASES_DIR.glob("*.json")):
+        for case in json.loads(file.read_text(encoding="utf-8"))["cases"]:
+            name, expect = case["name"], case["expect"]
+            if "body" in case:
+                raw["total"] += 1
+                try:
+                    request = json.loads(substitute_text(case["body"]))
+                    # A lone surrogate (`"\\ud800"`) parses in Python but is no Unicode
+                    # text: JSON parsers that keep strings as Unicode refuse it.
+                    json.dumps(request, ensure_ascii=False).encode("utf-8")
+                except ValueError:
+                    request = None
+                if not isinstance(request, dict):
+                    # Not a JSON object: refused before any schema applies (INVALID_JSON).
+                    raw["not_a_json_object"] += 1
+                    if expect.get("ok"):
+                        ok["total"] += 1
+                        ok["failures"].append({"case": name, "file": file.name, "problems": ["not a JSON object"]})
+                    else:
+                        invalid["total"] += 1
+                        invalid["rejected"] += 1
+                        tally = invalid["by_code"].setdefault(expect["code"], {"total": 0, "rejected": 0})
+                        tally["total"] += 1
+                        tally["rejected"] += 1
+                    continue
+            else:
+                request = substitute(case["request"])
+            if expect.get("ok"):
+                ok["total"] += 1
+                problems = judge.problems(request)
+                if problems:
+                    ok["failures"].append({"case": name, "file": file.name, "problems": problems[:6]})
+                else:
+                    ok["accepted"] += 1
+            else:
+                invalid["total"] += 1
+                tally = invalid["by_code"].setdefault(expect["code"], {"total": 0, "rejected": 0})
+                tally["total"] += 1
+                py_ok, rs_ok = judge.verdicts(request)
+                if not py_ok and not rs_ok:
+                    invalid["rejected"] += 1
+                    tally["rejected"] += 1
+                else:
+                    entry = {"case": name, "code": expect["code"]}
+                    if py_ok != rs_ok:
+                        entry["validators_disagree"] = {"jsonschema": py_ok, "jsonschema_rs": rs_ok}
+                    invalid["accepted"].append(entry)
+    return {"ok": ok, "invalid": invalid, "raw_bodies": raw}
+
+
+# ------------------------------------------------------------------ consistency
+
+
+def rust(path: str) -> str:
+    return (CORE / path).read_text(encoding="utf-8")
+
+
+def rust_table(source: str, name: str) -> list[tuple[str, str]]:
+    """The (json name, rule) pairs of a field table in fields.rs, in order."""
+    body = source.split(f"pub static {name}:")[1].split("];")[0]
+    fields = []
+    for m in re.finditer(r'(text|field)\("(\w+)", "\w+", ([^)]*\)?)\)', body):
+        kind, json_name, rest = m.groups()
+        rule = f"Text({rest.strip()})" if kind == "text" else rest.strip()
+        fields.append((json_name, rule))
+    return fields
+
+
+def component_of(schema: dict) -> str | None:
+    """The component a property refers to, through `anyOf: [X, null]`."""
+    if "$ref" in schema:
+        return schema["$ref"].rsplit("/", 1)[1]
+    for branch in schema.get("anyOf", []):
+        if "$ref" in branch:
+            return branch["$ref"].rsplit("/", 1)[1]
+    return None
+
+
+RULE_COMPONENTS = {
+    "Rule::Email": "Email",
+    "Rule::Phone": "Phone",
+    "Rule::Url": "WebAddress",
+    "Rule::Country": "Country",
+    "Rule::Tags": "Tags",
+    "Rule::CustomFields": "CustomFields",
+    "Rule::Uuid": None,  # contact.id: an inline optional UUID
+    "Rule::Text(10_000, Lines::Multi)": "Notes",
+}
+
+
+def check_consistency(spec: dict) -> dict:
+    failures = []
+    schemas = spec["components"]["schemas"]
+    fields_rs = rust("fields.rs")
+
+    def expect(cond: bool, message: str):
+        if not cond:
+            failures.append(message)
+
+    # Top-level keys.
+    top = re.search(r"TOP_LEVEL_KEYS: \[&str; \d+\] = \[(.*?)\];", rust("request.rs"), re.S)
+    expect(top is not None, "request.rs: TOP_LEVEL_KEYS not found")
+    if top:
+        keys = re.findall(r'"(\w+)"', top.group(1))
+        props = list(schemas["AddContactRequest"]["properties"])
+        expect(sorted(keys) == sorted(props), f"top-level keys: core {keys}, spec {props}")
+
+    # Contact and entity fields, with their rules and limits.
+    for table, component in (("CONTACT", "Contact"), ("ENTITY", "Entity")):
+        core_fields = rust_table(fields_rs, table)
+        expect(len(core_fields) > 5, f"fields.rs: table {table} not parsed")
+        props = schemas[component]["properties"]
+        expect(
+            [n for n, _ in core_fields] == list(props),
+            f"{component} fields: core {[n for n, _ in core_fields]}, spec {list(props)}",
+        )
+        for name, rule in core_fields:
+            if name not in props:
+                continue
+            got = component_of(props[name])
+            text = re.fullmatch(r"Text\((\d+)\)", rule)
+            if text:
+                limit = int(text.group(1))
+                want = f"Text{limit}"
+                expect(got == want, f"{component}.{name}: core {rule}, spec {got}")
+                expect(
+                    schemas.get(want, {}).get("x-trimmed-max-length") == limit,
+                    f"{want}: x-trimmed-max-length is not {limit}",
+                )
+                expect(
+                    "{0,%d}" % (limit - 2) in schemas.get(want, {}).get("pattern", ""),
+                    f"{want}: the pattern does not allow {limit} characters",
+                )
+            elif rule in RULE_COMPONENTS:
+                expect(got == RULE_COMPONENTS[rule], f"{component}.{name}: core {rule}, spec {got}")
+            else:
+                failures.append(f"{component}.{name}: core rule {rule} has no counterpart in this check")
+        required = re.findall(r'required_to_create: true,\s*\.\.(?:text|field)\("(\w+)"', fields_rs.split(f"pub static {table}:")[1].split("];")[0])
+        if component == "Contact":
+            expect(required == ["firstName", "primaryEmail"], f"contact fields required to create: core {required}")
+    notes = re.search(r'field\("notes", "notes", Rule::Text\(([\d_]+), Lines::Multi\)\)', fields_rs)
+    notes_limit = int(notes.group(1).replace("_", "")) if notes else None
+    expect(schemas["Notes"]["x-trimmed-max-length"] == notes_limit, f"Notes: x-trimmed-max-length is not {notes_limit}")
+    expect(schemas["Notes"]["maxLength"] == notes_limit, f"Notes: maxLength is not {notes_limit}")
+
+    # Tags.
+    max_tags = int(re.search(r"pub const MAX_TAGS: usize = (\d+);", fields_rs).group(1))
+    max_tag_chars = int(re.search(r"pub const MAX_TAG_CHARS: usize = (\d+);", fields_rs).group(1))
+    expect(schemas["Tags"]["maxItems"] == max_tags, f"Tags.maxItems is not {max_tags}")
+    expect(schemas["Tag"]["x-trimmed-max-length"] == max_tag_chars, f"Tag length is not {max_tag_chars}")
+    expect("{0,%d}" % (max_tag_chars - 2) in schemas["Tag"]["pattern"], "Tag pattern length")
+
+    # E-mail limits.
+    email_rs = rust("rules/email.rs")
+    local = int(re.search(r"MAX_LOCAL_OCTETS: usize = (\d+);", email_rs).group(1))
+    whole = int(re.search(r"MAX_ADDRESS_OCTETS: usize = (\d+);", email_rs).group(1))
+    email_patterns = [p["pattern"] for p in schemas["Email"]["allOf"]]
+    expect(any("]{1,%d}@" % local in p for p in email_patterns), f"Email: local part limit is not {local}")
+    expect(any("\\S{0,%d}" % whole in p for p in email_patterns), f"Email: address limit is not {whole}")
+    url_max = int(re.search(r"pub const MAX_CHARS: usize = (\d+);", rust("rules/url.rs")).group(1))
+    expect(schemas["WebAddress"]["x-trimmed-max-length"] == url_max, f"WebAddress: x-trimmed-max-length is not {url_max}")
+    expect(schemas["WebAddress"]["maxLength"] == url_max, f"WebAddress: maxLength is not {url_max}")
+
+    # Country codes.
+    codes = re.findall(r'"([A-Z]{2})"', rust("rules/country.rs").split("pub const CODES")[1].split("];")[0])
+    enum = [c for c in schemas["Country"]["anyOf"][0]["enum"]]
+    expect(codes == enum, f"country codes differ: only in core {sorted(set(codes) - set(enum))}, only in spec {sorted(set(enum) - set(codes))}")
+    country_re = re.compile(schemas["Country"]["anyOf"][1]["pattern"])
+    admitted = {a + b for a in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if country_re.search(a + b)}
+    expect(admitted == set(codes), f"the country pattern admits {sorted(admitted ^ set(codes))} wrongly")
+    expect(all(country_re.search(c.lower()) for c in codes), "the country pattern refuses lower case")
+
+    # Error codes and their HTTP statuses.
+    problem_rs = rust("problem.rs")
+    variants = re.findall(r"^\s+(\w+),$", problem_rs.split("pub enum Code {")[1].split("}")[0], re.M)
+    wire = dict(re.findall(r'Code::(\w+) => "([A-Z_]+)"', problem_rs))
+    core_codes = [wire[v] for v in variants]
+    expect(core_codes == schemas["ErrorCode"]["enum"], f"error codes: core {core_codes}, spec {schemas['ErrorCode']['enum']}")
+    status_of = {}
+    status_fn = problem_rs.split("pub fn http_status")[1].split("pub fn as_str")[0]
+    for arm in re.finditer(r"((?:Code::\w+\s*\|?\s*)+)=> (\d{3})", status_fn):
+        for v in re.findall(r"Code::(\w+)", arm.group(1)):
+            status_of[wire[v]] = arm.group(2)
+    expect(set(status_of) == set(core_codes), f"problem.rs: statuses not parsed for {sorted(set(core_codes) - set(status_of))}")
+    responses = spec["paths"][PATH]["post"]["responses"]
+    for code, status in sorted(status_of.items()):
+        expect(status in responses, f"{code}: HTTP {status} is not documented")
+        if status not in responses:
+            continue
+        judge = Judge(spec, pointer(*OPERATION, "responses", status, "content", "application/json", "schema"))
+        body = {"status": "error", "code": code, "message": "m", "data": ["m"], "errors": []}
+        if code in ("VALIDATION_ERROR", "CUSTOM_FIELD_ERROR"):
+            body["errors"] = [{"path": "contact.x", "code": "x", "message": "m"}]
+        if code == "CONTACT_EXISTS":
+            body["contact_id"] = PLACEHOLDERS["$ORG_ID"]
+        if code == "AMBIGUOUS_MATCH":
+            body["candidate_ids"] = [PLACEHOLDERS["$ORG_ID"], PLACEHOLDERS["$MEMBER_ID"]]
+        if code == "INTERNAL_ERROR":
+            body["request_id"] = PLACEHOLDERS["$ORG_ID"]
+        problems = judge.problems(body)
+        expect(not problems, f"{code}: the HTTP {status} response schema refuses it: {problems[:2]}")
+        for other, other_status in status_of.items():
+            if other_status != status and other_status in responses:
+                other_judge = Judge(spec, pointer(*OPERATION, "responses", other_status, "content", "application/json", "schema"))
+                expect(not all(other_judge.verdicts(body)), f"{code}: also admitted by HTTP {other_status}")
+    return {"failures": failures}
+
+
+def main() -> int:
+    spec = load_spec()
+    report = {"spec": check_spec(spec)}
+    report["examples"] = check_examples(spec)
+    report["cases"] = check_cases(spec)
+    report["consistency"] = check_consistency(spec)
+    json.dump(report, sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
