@@ -4,7 +4,7 @@
 //   case file (tests/cases) through validateRequest: the same codes, paths, messages
 //   and normalized contacts as the Rust runner gives natively;
 // - type-checked from a TypeScript consumer;
-// - bundled by Vite and run in headless Chromium;
+// - bundled by Vite, and served by its development server, in headless Chromium;
 // - loaded in Chromium without a bundler, by <script type="module"> and `await init()`.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -387,6 +387,23 @@ test("a Vite build of an app that imports the package runs in Chromium", async (
     assert.deepEqual(await inChromium(server.url + "/"), WANT);
   } finally {
     await server.stop();
+  }
+});
+
+test("Vite's development server serves an app that imports the package", async () => {
+  const app = join(scratch, "vite-app");
+  const { createServer } = await import("vite");
+  const server = await createServer({
+    root: app,
+    logLevel: "error",
+    cacheDir: join(scratch, "vite-cache"),
+    server: { host: "127.0.0.1", port: 0, strictPort: false },
+  });
+  await server.listen();
+  try {
+    assert.deepEqual(await inChromium(server.resolvedUrls.local[0]), WANT);
+  } finally {
+    await server.close();
   }
 });
 
