@@ -553,12 +553,16 @@ async function onSubmit(event) {
   renderAll(checked, { only: $$("[data-cred]") });
   if (!checked.ok) {
     showSummary("Check the credentials", summaryItems(checked));
-    for (const [code, cred] of Object.entries(CREDENTIAL_CODES)) {
-      if (checked.code === code) renderErrors($(`#cred-${cred}`), [{ path: cred, code, message: checked.message }]);
-    }
+    markCredential(checked);
     return;
   }
   await send(body);
+}
+
+/** A failure about a credential, which has no field error, shown at its field. */
+function markCredential(failure) {
+  const cred = CREDENTIAL_CODES[failure.code];
+  if (cred) renderErrors($(`#cred-${cred}`), [{ path: cred, code: failure.code, message: failure.message }]);
 }
 
 async function send(body) {
@@ -583,6 +587,7 @@ async function send(body) {
       if (data.contact_id) $("#contact-id").value = data.contact_id;
     } else if (answer) {
       renderAll(answer.errors?.length ? answer : { ok: true });
+      markCredential(answer);
       const items = summaryItems(answer);
       showResult("error", answer.code ?? `HTTP ${res.status}`, answer.message ?? "", [
         ["HTTP", `${res.status} · request ${res.headers.get("x-request-id") ?? "–"}`, false],
