@@ -19,7 +19,7 @@ pub mod custom;
 pub mod endpoint;
 pub mod fields;
 pub mod gate;
-mod json;
+pub mod json;
 pub mod plan;
 pub mod problem;
 pub mod request;

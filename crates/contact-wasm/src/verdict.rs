@@ -31,7 +31,8 @@ pub fn contact(text: &str, mode: Mode, lookup_by: LookupBy, definitions: &Defini
     if text.len() > MAX_BODY_BYTES {
         return invalid(&too_large(text.len()));
     }
-    let value: Value = match serde_json::from_str(text) {
+    // The request parser: duplicate keys are refused as the server refuses them.
+    let value: Value = match contact_core::json::from_str(text) {
         Ok(value) => value,
         Err(e) => {
             return invalid(&Failure::new(
