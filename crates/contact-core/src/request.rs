@@ -57,7 +57,7 @@ impl Mode {
     ];
     /// The mode named `name` (`insert`, `update`, `upsert`).
     pub fn parse(name: &str) -> Option<Mode> {
-        Mode::ALL.iter().find(|(n, _)| *n == name).map(|(_, m)| *m)
+        named(&Mode::ALL, name)
     }
     /// Whether the request may create a contact, so needs what creating needs.
     pub fn may_create(self, lookup_by: LookupBy) -> bool {
@@ -82,10 +82,7 @@ impl LookupBy {
     ];
     /// The lookup named `name` (`email`, `phone`, `contact_id`).
     pub fn parse(name: &str) -> Option<LookupBy> {
-        LookupBy::ALL
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, l)| *l)
+        named(&LookupBy::ALL, name)
     }
     /// The contact field holding the lookup key.
     pub fn field(self) -> &'static str {
@@ -95,6 +92,11 @@ impl LookupBy {
             LookupBy::ContactId => "id",
         }
     }
+}
+
+/// The value of a name table (`Mode::ALL`, `LookupBy::ALL`) named `name`.
+fn named<T: Copy>(table: &[(&'static str, T)], name: &str) -> Option<T> {
+    table.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
 }
 
 /// A field's new state in a request.
@@ -391,8 +393,8 @@ fn choice<T: Copy + Default>(
     };
     match body.get(key) {
         None | Some(Value::Null) => T::default(),
-        Some(Value::String(s)) => match allowed.iter().find(|(n, _)| *n == s.trim()) {
-            Some((_, v)) => *v,
+        Some(Value::String(s)) => match named(allowed, s.trim()) {
+            Some(v) => v,
             None => {
                 problems.push(Problem::new(
                     key,
