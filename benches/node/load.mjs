@@ -4,7 +4,7 @@
 // bounded in time and in count, then D1 round trips per request by mode (from the
 // Worker's own `debug` answer), and the CPU each process spent per request.
 //
-//   node benches/node/load.mjs [--seconds 10] [--connections 10,50] [--runtime wrangler,miniflare]
+//   node benches/node/load.mjs [--seconds 10] [--connections 10,50] [--runtime wrangler,miniflare] [--shapes d1,d1-one-trip]
 //
 // Every request goes to 127.0.0.1. "wrangler" is `wrangler dev` (its dev proxy in
 // front of workerd), as the README's run command serves the Worker; "miniflare" is
@@ -29,6 +29,11 @@ const arg = (name, fallback) => {
 const SECONDS = Number(arg("--seconds", "10"));
 const CONNECTIONS = arg("--connections", "10,50").split(",").map(Number);
 const RUNTIMES = arg("--runtime", "wrangler,miniflare").split(",");
+// Diagnostic floors besides the one-statement floor: "d1" (the contact Worker's read
+// batch, then its write batch, in JavaScript) and "d1-one-trip" (the same statements
+// in one batch).
+const SHAPES = arg("--shapes", "d1").split(",").filter(Boolean);
+const SHAPE_NAMES = { d1: "floor, D1-shaped (JS)", "d1-one-trip": "floor, D1-shaped, 1 batch (JS)" };
 // Bounded in count too: no run sends more than this many requests.
 const MAX_REQUESTS = 100_000;
 const CONTACTS = 2000;
@@ -212,24 +217,26 @@ async function roundTrips(server, org) {
     return res.json();
   };
   const rows = [];
-  const probe = async (label, body) => {
+  // Error answers carry no debug: for them the count is the code's (endpoint.rs, run):
+  // refusals before the read make none, those after it one.
+  const probe = async (label, body, ifRefused) => {
     const answer = await post({ ...body, debug: true });
     const d = answer.data?.debug;
-    rows.push([label, answer.data?.action ?? answer.code, d ? String(d.d1_round_trips) : "(not reported)", d ? String(d.write_attempts) : "", d ? String(d.statements) : ""]);
+    rows.push([label, answer.data?.action ?? answer.code, d ? String(d.d1_round_trips) : ifRefused, d ? "debug answer" : "the code (no debug in errors)", d ? String(d.write_attempts) : "", d ? String(d.statements) : ""]);
   };
   const base = 900_000;
   await probe("insert, new contact", upsertBody(org, base + 1, { mode: "insert" }));
-  await probe("insert, existing e-mail", upsertBody(org, base + 1, { mode: "insert" }));
+  await probe("insert, existing e-mail", upsertBody(org, base + 1, { mode: "insert" }), "1");
   await probe("update, existing contact", upsertBody(org, base + 1, { mode: "update" }));
-  await probe("update, unknown e-mail", upsertBody(org, base + 2, { mode: "update" }));
+  await probe("update, unknown e-mail", upsertBody(org, base + 2, { mode: "update" }), "1");
   await probe("upsert, new contact", upsertBody(org, base + 3));
   await probe("upsert, existing contact", upsertBody(org, base + 3));
   await probe("upsert, existing, same values", upsertBody(org, base + 3));
   await probe("upsert by phone, existing", { ...upsertBody(org, base + 3), lookup_by: "phone" });
   await probe("upsert, dry run", upsertBody(org, base + 4, { dry_run: true }));
   await probe("upsert, skip_entity", upsertBody(org, base + 5, { skip_entity: true }));
-  await probe("VALIDATION_ERROR (bad e-mail)", (() => { const b = upsertBody(org, base + 6); b.contact.primaryEmail = "jane@"; return b; })());
-  await probe("INVALID_API_KEY (not of the issued form)", { ...upsertBody(org, base + 7), api_key: "YOUR_API_KEY" });
+  await probe("VALIDATION_ERROR (bad e-mail)", (() => { const b = upsertBody(org, base + 6); b.contact.primaryEmail = "jane@"; return b; })(), "1");
+  await probe("INVALID_API_KEY (not of the issued form)", { ...upsertBody(org, base + 7), api_key: "YOUR_API_KEY" }, "0");
   return rows;
 }
 
@@ -247,14 +254,15 @@ for (const runtime of RUNTIMES) {
   try {
     // Warm both up (first requests compile the module and open the database).
     await load(floor, floorOrg, 2, 0);
-    await load(floor, floorOrg, 2, 0, "?shape=d1");
+    for (const shape of SHAPES) await load(floor, floorOrg, 2, 0, `?shape=${shape}`);
     await load(contact, org, 2, 0);
     for (const connections of CONNECTIONS) {
       const f = await load(floor, floorOrg, connections, 0);
-      const shaped = await load(floor, floorOrg, connections, 0, "?shape=d1");
+      const shaped = [];
+      for (const shape of SHAPES) shaped.push([SHAPE_NAMES[shape], await load(floor, floorOrg, connections, 0, `?shape=${shape}`)]);
       const c = await load(contact, org, connections, 0);
       const rate = (r) => (r.result["2xx"] ?? 0) / r.result.duration;
-      for (const [name, r] of [["floor", f], ["floor, D1-shaped (JS)", shaped], ["contact", c]]) {
+      for (const [name, r] of [["floor", f], ...shaped, ["contact", c]]) {
         const res = r.result;
         table.push([
           runtime === "wrangler" ? "wrangler dev" : "Miniflare direct",
@@ -280,11 +288,11 @@ for (const runtime of RUNTIMES) {
 }
 
 console.log(`\n## The Worker under load on loopback (autocannon, ${SECONDS} s per run, at most ${MAX_REQUESTS.toLocaleString("en-US")} requests)\n`);
-console.log(`Upserts of the seed's example request (B2B organization with the seed's two custom fields, an entity from 5 companies), ${CONTACTS} distinct e-mails in turn: the first pass creates, later passes update. The floors get the same bodies. "floor" runs one INSERT … ON CONFLICT; "floor, D1-shaped (JS)" is a diagnostic: the contact Worker's six reads in one batch, then the contact and entity upserts in a second batch, in JavaScript without checks. "× floor" is 2xx/s against the one-statement floor's at the same runtime and connections.\n`);
+console.log(`Upserts of the seed's example request (B2B organization with the seed's two custom fields, an entity from 5 companies), ${CONTACTS} distinct e-mails in turn: the first pass creates, later passes update. The floors get the same bodies. "floor" runs one INSERT … ON CONFLICT; "floor, D1-shaped (JS)" is a diagnostic: the contact Worker's six reads in one batch, then the contact and entity upserts in a second batch, in JavaScript without checks ("1 batch": the same statements in one batch). "× floor" is 2xx/s against the one-statement floor's at the same runtime and connections.\n`);
 printTable(table);
 console.log(`\nCPU time per request by process (from /proc, user + system; 2 cores shared by all):\n`);
 printTable(cpuTable);
 for (const [runtime, rows] of tripTables) {
   console.log(`\nD1 round trips per request by mode (${runtime === "wrangler" ? "wrangler dev" : "Miniflare direct"}; the Worker's debug answer; the floor makes 1):\n`);
-  printTable([["request", "answer", "D1 round trips", "write attempts", "statements written"], ...rows]);
+  printTable([["request", "answer", "D1 round trips", "from", "write attempts", "statements written"], ...rows]);
 }

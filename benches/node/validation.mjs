@@ -5,7 +5,7 @@
 // stringifies in JS and parses in Rust). Prints payloads per second, the ratio to
 // ajv on the same input, and how many verdicts agree with the corpus's labels.
 //
-//   node benches/node/validation.mjs [--seconds S] [--rounds N]
+//   node benches/node/validation.mjs [--seconds S] [--rounds N] [--pkg DIR]
 import { readFileSync, existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
@@ -26,7 +26,10 @@ const arg = (name, fallback) => {
 const SECONDS = arg("--seconds", 1);
 const ROUNDS = arg("--rounds", 5);
 
-const pkgEntry = join(root, "crates", "contact-wasm", "pkg", "node.js");
+// --pkg DIR measures another build of the package (one with other optimization
+// settings, say) in place of crates/contact-wasm/pkg.
+const pkgDir = process.argv.includes("--pkg") ? process.argv[process.argv.indexOf("--pkg") + 1] : join(root, "crates", "contact-wasm", "pkg");
+const pkgEntry = join(pkgDir, "node.js");
 if (!existsSync(pkgEntry)) {
   console.error("validation: the npm package is not built (bash scripts/build-npm.sh)");
   process.exit(1);
@@ -102,6 +105,7 @@ for (const r of rows) {
 }
 const bytes = texts.reduce((a, t) => a + Buffer.byteLength(t), 0);
 console.log(`\n## Validation throughput (Node ${process.version}, one process)\n`);
+if (process.argv.includes("--pkg")) console.log(`zyntro-contact from ${pkgDir}.`);
 console.log(`Corpus: ${texts.length} request bodies (${expected.filter((x) => !x).length} invalid), median ${Buffer.byteLength([...texts].sort((a, b) => a.length - b.length)[texts.length >> 1])} bytes, ${fmt(bytes)} bytes in all; custom fields: the seed's two.`);
 console.log(`ajv ${require("ajv/package.json").version} (2020-12, ajv-formats ${require("ajv-formats/package.json").version}) compiled from ${source}; zod ${require("zod/package.json").version}.`);
 console.log(`${ROUNDS} rounds, each timing every line for ${SECONDS} s in turn, after a warm-up; median, min and max over the rounds.\n`);
