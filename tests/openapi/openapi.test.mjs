@@ -196,7 +196,7 @@ test("schemathesis: generated requests against the Worker on a local D1 conform 
       "--request-timeout", "20",
       "--generation-database", "none",
       "--report", "junit",
-      "--report-dir", output,
+      "--report-junit-path", join(output, "schemathesis-junit.xml"),
       "--no-color",
     ];
     t.diagnostic(`schemathesis ${args.map((a) => (/[ ,]/.test(a) ? JSON.stringify(a) : a)).join(" ")}`);
@@ -204,6 +204,8 @@ test("schemathesis: generated requests against the Worker on a local D1 conform 
       timeoutS: TIMEOUT_S,
       env: {
         PYTHONPATH: here,
+        // Hypothesis's caches, otherwise in .hypothesis/ of the working directory.
+        HYPOTHESIS_STORAGE_DIRECTORY: join(output, "hypothesis"),
         SCHEMATHESIS_HOOKS: "schemathesis_hooks",
         OPENAPI_DEMO: JSON.stringify(server.demo),
         OPENAPI_STATS: stats,
