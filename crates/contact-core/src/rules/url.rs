@@ -7,6 +7,10 @@
 //! assert!(check("http://[::1]:8080/path?q=1#top").is_ok());
 //! assert_eq!(check("acme.com").unwrap_err().code, "invalid_url");
 //! assert_eq!(check("https:///nohost").unwrap_err().code, "invalid_url");
+//! assert!(check("https://acme.com./").is_ok());
+//! for bad in ["http://[::1]8080/", "http://acme.com:/", "https://acme.com.../x", "http://acme.com:99999"] {
+//!     assert_eq!(check(bad).unwrap_err().code, "invalid_url", "{bad}");
+//! }
 //! ```
 
 use super::Violation;
@@ -48,18 +52,24 @@ fn parse_host(url: &str) -> Option<&str> {
     if authority.contains('@') {
         return None;
     }
+    // The port, if any, follows the host after one `:`; `None` when there is none.
     let (host, port) = if let Some(inner) = authority.strip_prefix('[') {
         let close = inner.find(']')?;
         inner[..close].parse::<std::net::Ipv6Addr>().ok()?;
-        (&authority[..close + 2], &inner[close + 1..])
+        let after = &inner[close + 1..];
+        let port = match after.strip_prefix(':') {
+            Some(port) => Some(port),
+            None if after.is_empty() => None,
+            None => return None,
+        };
+        (&authority[..close + 2], port)
     } else {
         match authority.rsplit_once(':') {
-            Some((host, port)) => (host, port),
-            None => (authority, ""),
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
         }
     };
-    if !port.is_empty() {
-        let digits = port.strip_prefix(':').unwrap_or(port);
+    if let Some(digits) = port {
         if digits.is_empty() || digits.len() > 5 || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
@@ -70,7 +80,8 @@ fn parse_host(url: &str) -> Option<&str> {
     }
     let host_ok = !host.is_empty()
         && host.len() <= 253
-        && host.trim_end_matches('.').split('.').all(|label| {
+        // One trailing dot is the root of a fully qualified name; more are a typo.
+        && host.strip_suffix('.').unwrap_or(host).split('.').all(|label| {
             !label.is_empty()
                 && label.chars().count() <= 63
                 && !label.starts_with('-')
