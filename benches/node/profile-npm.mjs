@@ -59,6 +59,28 @@ for (const [id, n] of counts) {
 }
 console.log(`\nCPU profile of validateRequest on ${input} input (${pkgDir}), ${seconds} s, self time by kind:\n`);
 printTable([["kind", "self"], ...[...kinds].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, `${((100 * n) / total).toFixed(1)} %`])]);
+// The call tree under validateRequest, inclusive time, where the build keeps names
+// (frames under 1 % left out).
+const children = (id) => byId.get(id).children ?? [];
+const inclusive = new Map();
+const incl = (id) => {
+  if (!inclusive.has(id)) inclusive.set(id, (counts.get(id) ?? 0) + children(id).reduce((a, c) => a + incl(c), 0));
+  return inclusive.get(id);
+};
+const tree = [];
+const show = (id, depth) => {
+  const share = incl(id) / total;
+  if (share < 0.01) return;
+  const name = byId.get(id).callFrame.functionName.replace(/::h[0-9a-f]{16}/g, "").replace(/\[[0-9a-f]{16}\]/g, "");
+  tree.push([`${"· ".repeat(depth)}${name.slice(0, 100)}`, `${(100 * share).toFixed(1)} %`]);
+  if (depth < 4) for (const c of [...children(id)].sort((a, b) => incl(b) - incl(a))) show(c, depth + 1);
+};
+const roots = (id) => (byId.get(id).callFrame.functionName === "validateRequest" ? [id] : children(id).flatMap(roots));
+for (const id of roots(profile.nodes[0].id)) show(id, 0);
+if (tree.some(([name]) => name.includes("::"))) {
+  console.log(`\nThe call tree under validateRequest (inclusive):\n`);
+  printTable([["frame", "inclusive"], ...tree]);
+}
 const rows = [...self].sort((a, b) => b[1] - a[1]).slice(0, 30).map(([name, n]) => [name.replace(/::h[0-9a-f]{16}/g, "").slice(0, 110), `${((100 * n) / total).toFixed(1)} %`]);
 console.log(`\nThe top functions by self time:\n`);
 printTable([["function", "self"], ...rows]);
