@@ -290,21 +290,23 @@ fn secret_field<'a>(
     key: &str,
     kind: secrets::SecretKind,
 ) -> Result<&'a str, Failure> {
-    let (missing, invalid) = match kind {
-        secrets::SecretKind::ApiKey => (
-            Failure::new(Code::MissingApiKey, "API key is required"),
-            Failure::new(Code::InvalidApiKey, "Invalid API key"),
-        ),
-        secrets::SecretKind::DeveloperSecret => (
-            Failure::new(Code::MissingDeveloperSecret, "Missing developer_secret"),
-            Failure::new(Code::InvalidDeveloperSecret, "Invalid developer_secret"),
-        ),
+    let missing = || match kind {
+        secrets::SecretKind::ApiKey => Failure::new(Code::MissingApiKey, "API key is required"),
+        secrets::SecretKind::DeveloperSecret => {
+            Failure::new(Code::MissingDeveloperSecret, "Missing developer_secret")
+        }
+    };
+    let invalid = || match kind {
+        secrets::SecretKind::ApiKey => Failure::new(Code::InvalidApiKey, "Invalid API key"),
+        secrets::SecretKind::DeveloperSecret => {
+            Failure::new(Code::InvalidDeveloperSecret, "Invalid developer_secret")
+        }
     };
     match body.get(key) {
-        None | Some(Value::Null) => Err(missing),
-        Some(Value::String(s)) if s.trim().is_empty() => Err(missing),
+        None | Some(Value::Null) => Err(missing()),
+        Some(Value::String(s)) if s.trim().is_empty() => Err(missing()),
         Some(Value::String(s)) if secrets::has_format(kind, s.trim()) => Ok(s.trim()),
-        Some(_) => Err(invalid),
+        Some(_) => Err(invalid()),
     }
 }
 
@@ -542,17 +544,22 @@ pub fn read_contact(
     if let Some((mode, lookup_by)) = mode {
         apply_mode(&mut record, mode, lookup_by, problems);
     }
-    if let Some(Change::Set(Value::Object(values))) = record.get("customFields") {
-        match definitions.check(values) {
-            Ok(normalized) => {
-                for (field, change) in &mut record.changes {
-                    if field.rule == Rule::CustomFields {
-                        *change = Change::Set(Value::Object(normalized.clone()));
-                    }
-                }
+    let checked = match record.get("customFields") {
+        Some(Change::Set(Value::Object(values))) => Some(definitions.check(values)),
+        _ => None,
+    };
+    match checked {
+        Some(Ok(normalized)) => {
+            if let Some((_, change)) = record
+                .changes
+                .iter_mut()
+                .find(|(f, _)| f.rule == Rule::CustomFields)
+            {
+                *change = Change::Set(Value::Object(normalized));
             }
-            Err(found) => problems.extend(found),
         }
+        Some(Err(found)) => problems.extend(found),
+        None => {}
     }
     record
 }
@@ -579,13 +586,14 @@ fn apply_mode(record: &mut Record, mode: Mode, lookup_by: LookupBy, problems: &m
     }
     for field in &fields::CONTACT {
         let change = record.get(field.name);
-        let path = format!("contact.{}", field.name);
-        // A field sent with an invalid value already has its problem: it is not missing.
-        let reported = problems.iter().any(|p| p.path == path);
         if required.contains(&field.name) && !matches!(change, Some(Change::Set(_))) {
+            // A field sent with an invalid value already has its problem: it is not missing.
+            let reported = problems
+                .iter()
+                .any(|p| p.path.strip_prefix("contact.") == Some(field.name));
             if !reported {
                 problems.push(Problem::new(
-                    path,
+                    format!("contact.{}", field.name),
                     REQUIRED,
                     format!("{} is required", field.name),
                 ));
@@ -593,7 +601,7 @@ fn apply_mode(record: &mut Record, mode: Mode, lookup_by: LookupBy, problems: &m
         } else if change == Some(&Change::Clear) && (field.required_to_create || field.name == "id")
         {
             problems.push(Problem::new(
-                path,
+                format!("contact.{}", field.name),
                 "cannot_clear",
                 format!("{} cannot be cleared", field.name),
             ));
@@ -615,9 +623,10 @@ fn read_record(
     prefix: &str,
     problems: &mut Vec<Problem>,
 ) -> Record {
+    // Each change with its field's place in the table, to put them in the table's order.
     let mut changes = Vec::with_capacity(object.len());
     for (key, value) in object {
-        let Some(field) = table.iter().find(|f| f.name == key) else {
+        let Some(place) = table.iter().position(|f| f.name == key) else {
             problems.push(unknown_key(
                 format!("{prefix}.{key}"),
                 key,
@@ -625,16 +634,19 @@ fn read_record(
             ));
             continue;
         };
+        let field = &table[place];
         match read_value(field, value) {
-            Ok(Some(change)) => changes.push((field, change)),
+            Ok(Some(change)) => changes.push((place, (field, change))),
             Ok(None) => {}
             Err(found) => problems.extend(found.into_iter().map(|(suffix, v)| {
                 Problem::new(format!("{prefix}.{key}{suffix}"), v.code, v.message)
             })),
         }
     }
-    changes.sort_by_key(|(f, _)| table.iter().position(|t| std::ptr::eq(t, *f)));
-    Record { changes }
+    changes.sort_unstable_by_key(|(place, _)| *place);
+    Record {
+        changes: changes.into_iter().map(|(_, change)| change).collect(),
+    }
 }
 
 /// Problems inside one value: a path suffix (`[3]`) and the violation.

@@ -4,18 +4,24 @@
 /// the same letters ignoring case and `_`/`-`, or within a small edit distance.
 pub fn closest<'a>(given: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let folded = fold(given);
+    let length = folded.chars().count();
+    let limit = (length / 4).clamp(1, 3);
     let mut best: Option<(usize, &'a str)> = None;
     for name in known {
-        let distance = if fold(name) == folded {
+        let candidate = fold(name);
+        // The distance is at least the difference in length: most names need no more.
+        if candidate.chars().count().abs_diff(length) > limit {
+            continue;
+        }
+        let distance = if candidate == folded {
             0
         } else {
-            strsim::damerau_levenshtein(&folded, &fold(name))
+            strsim::damerau_levenshtein(&folded, &candidate)
         };
         if best.is_none_or(|(d, _)| distance < d) {
             best = Some((distance, name));
         }
     }
-    let limit = (folded.chars().count() / 4).clamp(1, 3);
     best.filter(|&(d, _)| d <= limit).map(|(_, name)| name)
 }
 
