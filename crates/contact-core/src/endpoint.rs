@@ -189,19 +189,9 @@ async fn run(
     let reads = plan::read_statements(&key_digest, &secret_digest, text("member_id"), &probe);
     let mut round_trips = 1;
     let rows = db.batch(&reads).await.map_err(|e| db_fault("read", e))?;
-    let [key_rows, developer_rows, member_rows, definition_rows, contact_rows, entity_rows] =
-        <[Rows; 6]>::try_from(rows)
-            .map_err(|_| Fault::Internal("read answered the wrong number of results".into()))?;
-    let mut credentials = Credentials {
-        api_key: first::<ApiKeyRecord>(key_rows)?,
-        developer_key: first::<DeveloperKeyRecord>(developer_rows)?,
-        member_active: member_rows
-            .into_iter()
-            .next()
-            .map(|row| normalize_row(row).get("active") == Some(&Value::Bool(true))),
-        client_ip: call.client_ip.map(str::to_string),
-    };
-    let definitions = definitions(&definition_rows)?;
+    let [credential_rows, contact_rows, entity_rows] = <[Rows; 3]>::try_from(rows)
+        .map_err(|_| Fault::Internal("read answered the wrong number of results".into()))?;
+    let (mut credentials, definitions) = credentials(credential_rows, call.client_ip)?;
     let request = request::check(&body, &definitions, &mut credentials)?;
     let crm_mode = credentials
         .crm_mode()
@@ -271,7 +261,7 @@ async fn run(
                 db.pause(attempt + 1).await;
                 round_trips += 1;
                 let rows = db
-                    .batch(&reads[4..])
+                    .batch(&reads[1..])
                     .await
                     .map_err(|e| db_fault("re-read", e))?;
                 let [contacts, entities] = <[Rows; 2]>::try_from(rows).map_err(|_| {
@@ -299,10 +289,6 @@ fn success(body: Value) -> Outcome {
     }
 }
 
-fn first<T: DeserializeOwned>(rows: Rows) -> Result<Option<T>, Fault> {
-    Ok(all(rows)?.into_iter().next())
-}
-
 fn all<T: DeserializeOwned>(rows: Rows) -> Result<Vec<T>, Fault> {
     rows.into_iter()
         .map(|row| {
@@ -324,18 +310,37 @@ fn normalize_row(mut row: Map<String, Value>) -> Map<String, Value> {
     row
 }
 
-fn definitions(rows: &Rows) -> Result<Definitions, Fault> {
-    let parsed = rows
-        .iter()
-        .map(|row| {
-            let text = row
-                .get("definition")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            serde_json::from_str::<Definition>(text)
-        })
-        .collect::<Result<Vec<_>, _>>()
+/// The credentials row: the api key, and beside it the developer key matched by the
+/// secret, whether the acting member is active, and the custom field definitions.
+/// No row: the api key matches nothing.
+fn credentials(rows: Rows, client_ip: Option<&str>) -> Result<(Credentials, Definitions), Fault> {
+    let mut credentials = Credentials {
+        client_ip: client_ip.map(str::to_string),
+        ..Credentials::default()
+    };
+    let Some(row) = rows.into_iter().next().map(normalize_row) else {
+        return Ok((credentials, Definitions::default()));
+    };
+    let unexpected =
+        |e: serde_json::Error| Fault::Internal(format!("unexpected credentials row: {e}"));
+    credentials.member_active = row.get("acting_member_active").and_then(Value::as_bool);
+    if let Some(text) = row.get("developer_key").and_then(Value::as_str) {
+        let key: Map<String, Value> = serde_json::from_str(text).map_err(unexpected)?;
+        credentials.developer_key = Some(
+            serde_json::from_value::<DeveloperKeyRecord>(Value::Object(normalize_row(key)))
+                .map_err(unexpected)?,
+        );
+    }
+    let definitions = row
+        .get("definitions")
+        .and_then(Value::as_str)
+        .unwrap_or("[]")
+        .to_string();
+    credentials.api_key =
+        Some(serde_json::from_value::<ApiKeyRecord>(Value::Object(row)).map_err(unexpected)?);
+    let definitions: Vec<Definition> = serde_json::from_str(&definitions)
         .map_err(|e| Fault::Internal(format!("stored custom field definition: {e}")))?;
-    Definitions::new(parsed)
-        .map_err(|e| Fault::Internal(format!("stored custom field definition: {e}")))
+    let definitions = Definitions::new(definitions)
+        .map_err(|e| Fault::Internal(format!("stored custom field definition: {e}")))?;
+    Ok((credentials, definitions))
 }
