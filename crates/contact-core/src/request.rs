@@ -417,6 +417,26 @@ fn choice<T: Copy + Default>(
     }
 }
 
+/// Step 10: the contact is present and an object.
+fn contact_object(contact: Option<&Value>) -> Result<&Map<String, Value>, Failure> {
+    match contact {
+        Some(Value::Object(contact)) => Ok(contact),
+        None | Some(Value::Null) => Err(Failure::new(
+            Code::MissingContact,
+            "contact data is required",
+        )),
+        Some(other) => Err(Failure::at(
+            Code::MissingContact,
+            "contact data is required",
+            Problem::new(
+                "contact",
+                "invalid_type",
+                format!("must be an object, not {}", type_name(other)),
+            ),
+        )),
+    }
+}
+
 /// Steps 10–12 on a body: the contact is there, every field is valid, every custom
 /// field is valid.
 fn validate_fields(
@@ -425,26 +445,7 @@ fn validate_fields(
     org_id: String,
     member_id: String,
 ) -> Result<ContactRequest, Failure> {
-    let contact = match body.get("contact") {
-        None | Some(Value::Null) => {
-            return Err(Failure::new(
-                Code::MissingContact,
-                "contact data is required",
-            ));
-        }
-        Some(Value::Object(contact)) => contact,
-        Some(other) => {
-            return Err(Failure::at(
-                Code::MissingContact,
-                "contact data is required",
-                Problem::new(
-                    "contact",
-                    "invalid_type",
-                    format!("must be an object, not {}", type_name(other)),
-                ),
-            ))
-        }
-    };
+    let contact = contact_object(body.get("contact"))?;
     let (top, mut problems) = match read_top_level(body) {
         Ok(top) => (Some(top), Vec::new()),
         Err(problems) => (None, problems),
@@ -502,26 +503,7 @@ pub fn check_contact(
     lookup_by: LookupBy,
     definitions: &Definitions,
 ) -> Result<Record, Failure> {
-    let contact = match contact {
-        Value::Object(contact) => contact,
-        Value::Null => {
-            return Err(Failure::new(
-                Code::MissingContact,
-                "contact data is required",
-            ))
-        }
-        other => {
-            return Err(Failure::at(
-                Code::MissingContact,
-                "contact data is required",
-                Problem::new(
-                    "contact",
-                    "invalid_type",
-                    format!("must be an object, not {}", type_name(other)),
-                ),
-            ))
-        }
-    };
+    let contact = contact_object(Some(contact))?;
     let mut problems = Vec::new();
     let record = read_contact(contact, Some((mode, lookup_by)), definitions, &mut problems);
     if problems.is_empty() {
