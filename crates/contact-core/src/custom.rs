@@ -293,7 +293,8 @@ impl Compiled {
                 };
                 let s = s.trim();
                 let max = def.max_length.unwrap_or(DEFAULT_TEXT_MAX);
-                text::check(s, max, text::Lines::Multi).map_err(|v| (v.code, v.message))?;
+                // Control characters are refused as in every string but `notes`.
+                text::check(s, max, text::Lines::Single).map_err(|v| (v.code, v.message))?;
                 if let Some(pattern) = &self.pattern {
                     if !pattern.is_match(s) {
                         return Err((
