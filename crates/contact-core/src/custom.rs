@@ -19,12 +19,20 @@ use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fmt;
+use std::rc::Rc;
 
 /// Longest text value when a definition sets no `maxLength`.
 pub const DEFAULT_TEXT_MAX: usize = 1000;
-/// Upper bound on a compiled pattern's size, so that no definition can make
-/// validation slow or large. Matching is linear in the input either way.
-const PATTERN_SIZE_LIMIT: usize = 1 << 20;
+/// Upper bound on a compiled pattern's size: what one edge request can afford to
+/// build and hold, as a pattern is compiled in the Worker too (about a millisecond
+/// natively per 100 KiB). A field format (`[A-Z]{2}-\d{6}`, a list of codes) takes
+/// a few KiB and `\w+( \w+){0,5}` about 120 KiB; `\w{100}` (2 MiB with Unicode
+/// classes) does not fit. Matching is linear in the input either way.
+pub const PATTERN_SIZE_LIMIT: usize = 256 * 1024;
+/// Upper bound on the lazy DFA's cache of one pattern while it matches.
+const PATTERN_DFA_LIMIT: usize = 256 * 1024;
+/// The longest pattern source, in bytes.
+pub const MAX_PATTERN_BYTES: usize = 1000;
 
 /// The type of a custom field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,11 +160,25 @@ impl Definition {
             return Err(fail("maxLength must be at least 1".into()));
         }
         let pattern = match &self.pattern {
+            Some(source) if source.len() > MAX_PATTERN_BYTES => {
+                return Err(fail(format!(
+                    "a pattern has at most {MAX_PATTERN_BYTES} bytes (this one has {})",
+                    source.len()
+                )));
+            }
             Some(source) => Some(
                 RegexBuilder::new(&format!("^(?:{source})$"))
                     .size_limit(PATTERN_SIZE_LIMIT)
+                    .dfa_size_limit(PATTERN_DFA_LIMIT)
                     .build()
-                    .map_err(|e| fail(format!("pattern does not compile: {e}")))?,
+                    .map_err(|e| match e {
+                        regex::Error::CompiledTooBig(_) => fail(format!(
+                            "pattern is too large once compiled (the limit is {} KiB); \
+                             use fewer or smaller repetitions or ASCII classes",
+                            PATTERN_SIZE_LIMIT / 1024
+                        )),
+                        e => fail(format!("pattern does not compile: {e}")),
+                    })?,
             ),
             None => None,
         };
@@ -227,16 +249,19 @@ impl Definitions {
     pub fn check(&self, values: &Map<String, Value>) -> Result<Map<String, Value>, Vec<Problem>> {
         let mut problems = Vec::new();
         let mut normalized = Map::new();
+        // The defined tags are named once, in the first unknown field's message.
+        let mut tags_named = false;
         for (tag, value) in values {
-            let path = format!("contact.customFields.{tag}");
             let Some(field) = self.get(tag) else {
                 problems.push(Problem::new(
-                    path,
+                    unknown_path(tag),
                     "unknown_custom_field",
-                    self.unknown_tag_message(tag),
+                    self.unknown_tag_message(tag, !tags_named),
                 ));
+                tags_named = true;
                 continue;
             };
+            let path = format!("contact.customFields.{tag}");
             match field.check(value) {
                 Ok(value) => {
                     normalized.insert(tag.clone(), value);
@@ -251,33 +276,106 @@ impl Definitions {
         }
     }
 
-    fn unknown_tag_message(&self, tag: &str) -> String {
+    /// The message of an unknown tag: a suggestion, and with `list_tags` every
+    /// defined tag (named once per answer, however many tags are unknown).
+    fn unknown_tag_message(&self, tag: &str, list_tags: bool) -> String {
         if self.fields.is_empty() {
             return "unknown custom field: this organization defines no custom fields".into();
         }
-        let tags: Vec<&str> = self.iter().map(|d| d.tag.as_str()).collect();
-        let hint = crate::suggest::closest(tag, tags.iter().copied())
-            .map(|s| format!("did you mean {s}? "))
-            .unwrap_or_default();
-        format!(
-            "unknown custom field; {hint}the defined fields are: {}",
-            tags.join(", ")
-        )
+        let tags = || self.iter().map(|d| d.tag.as_str());
+        let hint = crate::suggest::closest(tag, tags()).map(|s| format!("did you mean {s}?"));
+        match (hint, list_tags) {
+            (Some(hint), true) => format!(
+                "unknown custom field; {hint} the defined fields are: {}",
+                tags().collect::<Vec<_>>().join(", ")
+            ),
+            (None, true) => format!(
+                "unknown custom field; the defined fields are: {}",
+                tags().collect::<Vec<_>>().join(", ")
+            ),
+            (Some(hint), false) => format!("unknown custom field; {hint}"),
+            (None, false) => "unknown custom field".into(),
+        }
     }
 
     /// Checks one custom field's value, as a form does while the user types.
     pub fn check_one(&self, tag: &str, value: &Value) -> Result<Value, Problem> {
+        let Some(field) = self.get(tag) else {
+            return Err(Problem::new(
+                unknown_path(tag),
+                "unknown_custom_field",
+                self.unknown_tag_message(tag, true),
+            ));
+        };
         let path = format!("contact.customFields.{tag}");
-        let field = self.get(tag).ok_or_else(|| {
-            Problem::new(&path, "unknown_custom_field", self.unknown_tag_message(tag))
-        })?;
         field
             .check(value)
             .map_err(|(code, message)| Problem::new(path, code, message))
     }
 }
 
+/// The path of a tag that is not defined, the tag cut as problems repeat keys.
+fn unknown_path(tag: &str) -> String {
+    format!("contact.customFields.{}", crate::problem::echo(tag))
+}
+
 type Verdict = Result<Value, (&'static str, String)>;
+
+/// Compiled definitions by organization, each kept while its stored text is the
+/// same: a change of definitions is a new text, so it is compiled again; an
+/// unchanged one never is. Holds at most `capacity` organizations, dropping the
+/// least recently used.
+#[derive(Debug)]
+pub struct DefinitionsCache {
+    /// Most recently used last.
+    entries: Vec<(String, String, Rc<Definitions>)>,
+    capacity: usize,
+    compiled: u64,
+}
+
+impl DefinitionsCache {
+    pub fn new(capacity: usize) -> Self {
+        DefinitionsCache {
+            entries: Vec::new(),
+            capacity: capacity.max(1),
+            compiled: 0,
+        }
+    }
+
+    /// The organization's definitions, compiled from `text` (the stored JSON array)
+    /// unless the same text was compiled before.
+    pub fn get(&mut self, org_id: &str, text: &str) -> Result<Rc<Definitions>, DefinitionError> {
+        if let Some(at) = self.entries.iter().position(|(org, _, _)| org == org_id) {
+            let entry = self.entries.remove(at);
+            if entry.1 == text {
+                let definitions = Rc::clone(&entry.2);
+                self.entries.push(entry);
+                return Ok(definitions);
+            }
+        }
+        let definitions: Vec<Definition> =
+            serde_json::from_str(text).map_err(|e| DefinitionError {
+                tag: String::new(),
+                message: format!("stored definitions do not parse: {e}"),
+            })?;
+        let definitions = Rc::new(Definitions::new(definitions)?);
+        self.compiled += 1;
+        if self.entries.len() == self.capacity {
+            self.entries.remove(0);
+        }
+        self.entries.push((
+            org_id.to_string(),
+            text.to_string(),
+            Rc::clone(&definitions),
+        ));
+        Ok(definitions)
+    }
+
+    /// How many times definitions were compiled: once per organization and text.
+    pub fn compiled(&self) -> u64 {
+        self.compiled
+    }
+}
 
 impl Compiled {
     fn check(&self, value: &Value) -> Verdict {
@@ -382,5 +480,76 @@ fn number(n: f64) -> String {
         format!("{}", n as i64)
     } else {
         format!("{n}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn text_with(pattern: &str) -> Result<Compiled, DefinitionError> {
+        serde_json::from_value::<Definition>(
+            json!({"tag": "code", "type": "text", "pattern": pattern}),
+        )
+        .unwrap()
+        .compile()
+    }
+
+    #[test]
+    fn field_formats_fit_the_pattern_budget() {
+        for pattern in [
+            "[A-Z]{3}-[0-9]{4}",
+            r"\d{1,12}",
+            r"[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}",
+            "(?i)(gold|silver|bronze|platinum|diamond)",
+            r"\w+( \w+){0,5}",
+            r"\w{10}",
+        ] {
+            assert!(text_with(pattern).is_ok(), "{pattern}");
+        }
+    }
+
+    #[test]
+    fn patterns_too_large_for_an_edge_request_are_refused() {
+        for pattern in [r"\w{100}", r"\w{20}", r"(\d{3}-){200}"] {
+            let error = text_with(pattern).unwrap_err();
+            assert_eq!(
+                error.message,
+                "pattern is too large once compiled (the limit is 256 KiB); \
+                 use fewer or smaller repetitions or ASCII classes",
+                "{pattern}"
+            );
+        }
+        let long = "a".repeat(MAX_PATTERN_BYTES + 1);
+        assert_eq!(
+            text_with(&long).unwrap_err().message,
+            "a pattern has at most 1000 bytes (this one has 1001)"
+        );
+    }
+
+    #[test]
+    fn the_cache_compiles_each_text_once_and_keeps_the_newest_organizations() {
+        let mut cache = DefinitionsCache::new(2);
+        let one = r#"[{"tag":"a","type":"boolean"}]"#;
+        let two = r#"[{"tag":"b","type":"boolean"}]"#;
+        let first = cache.get("org1", one).unwrap();
+        assert!(Rc::ptr_eq(&first, &cache.get("org1", one).unwrap()));
+        assert_eq!(cache.compiled(), 1);
+        assert_eq!(
+            cache.get("org1", two).unwrap().iter().next().unwrap().tag,
+            "b"
+        );
+        assert_eq!(cache.compiled(), 2);
+        cache.get("org2", one).unwrap();
+        cache.get("org1", two).unwrap();
+        assert_eq!(cache.compiled(), 3);
+        // org3 pushes out org2, the least recently used.
+        cache.get("org3", one).unwrap();
+        cache.get("org1", two).unwrap();
+        assert_eq!(cache.compiled(), 4);
+        cache.get("org2", one).unwrap();
+        assert_eq!(cache.compiled(), 5);
+        assert!(cache.get("org4", "[{").is_err());
     }
 }

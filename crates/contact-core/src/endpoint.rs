@@ -5,7 +5,7 @@
 //! fails on a guard or a unique index means another request changed the rows first:
 //! the rows are read again and the request planned again.
 
-use crate::custom::{Definition, Definitions};
+use crate::custom::{Definitions, DefinitionsCache};
 use crate::gate::{ApiKeyRecord, Credentials, DeveloperKeyRecord};
 use crate::plan::{self, Context, Decision, Found, Probe, Statement, StoredEntity};
 use crate::problem::{Code, Failure};
@@ -13,6 +13,7 @@ use crate::request::{self, parse_body};
 use crate::secrets;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
+use std::cell::RefCell;
 
 /// The rows of one statement, each a JSON object keyed by column.
 pub type Rows = Vec<Map<String, Value>>;
@@ -192,10 +193,16 @@ async fn run(
     let [credential_rows, contact_rows, entity_rows] = <[Rows; 3]>::try_from(rows)
         .map_err(|_| Fault::Internal("read answered the wrong number of results".into()))?;
     let (mut credentials, definitions) = credentials(credential_rows, call.client_ip)?;
-    let request = request::check(&body, &definitions, &mut credentials)?;
-    let crm_mode = credentials
-        .crm_mode()
-        .ok_or_else(|| Fault::Internal("no CRM mode after authentication".into()))?;
+    let caller = request::authenticate(&body, &mut credentials)?;
+    // Patterns are compiled only for a caller who passed every credential check.
+    let definitions = DEFINITIONS
+        .with(|cache| cache.borrow_mut().get(&caller.org_id, &definitions))
+        .map_err(|e| Fault::Internal(format!("stored custom field definition: {e}")))?;
+    let request = request::validate(&body, caller, &definitions)?;
+    let (crm_mode, api_key_id) = match &credentials.api_key {
+        Some(key) => (key.crm_mode, key.api_key_id.clone()),
+        None => return Err(Fault::Internal("no api key after authentication".into())),
+    };
     let mut found = Found {
         contacts: all(contact_rows)?,
         entities: all(entity_rows)?,
@@ -207,6 +214,7 @@ async fn run(
         new_contact_id: &contact_id,
         new_entity_id: &entity_id,
         now: call.now,
+        api_key_id: &api_key_id,
     };
     for attempt in 1..=MAX_WRITE_ATTEMPTS {
         let write = loop {
@@ -256,7 +264,7 @@ async fn run(
                     debug(round_trips),
                 )))
             }
-            Err(DbError::Conflict(_)) => {
+            Err(DbError::Conflict(conflict)) => {
                 // Another request wrote first: read the candidates again and re-plan.
                 db.pause(attempt + 1).await;
                 round_trips += 1;
@@ -267,10 +275,16 @@ async fn run(
                 let [contacts, entities] = <[Rows; 2]>::try_from(rows).map_err(|_| {
                     Fault::Internal("re-read answered the wrong number of results".into())
                 })?;
-                found = Found {
+                let again = Found {
                     contacts: all(contacts)?,
                     entities: all(entities)?,
                 };
+                // Nothing the plan read has changed, so planning again would write
+                // the same statements into the same conflict: no race to retry.
+                if again == first_read(&found, &probe, &fetched_names) {
+                    return Err(unchanged_conflict(&conflict));
+                }
+                found = again;
                 fetched_names = probe.entity_name_keys.clone();
             }
             Err(DbError::Other(e)) => return Err(Fault::Internal(format!("write: {e}"))),
@@ -279,6 +293,46 @@ async fn run(
     Err(Fault::Internal(format!(
         "write still conflicting after {MAX_WRITE_ATTEMPTS} attempts"
     )))
+}
+
+/// What the first read found, without the entities a plan fetched after it, to
+/// compare with a re-read of the same statements.
+fn first_read(found: &Found, probe: &plan::Probe, fetched: &[String]) -> Found {
+    let extra: Vec<&String> = fetched
+        .iter()
+        .filter(|k| !probe.entity_name_keys.contains(k))
+        .collect();
+    Found {
+        contacts: found.contacts.clone(),
+        entities: found
+            .entities
+            .iter()
+            .filter(|e| !extra.contains(&&e.name_key))
+            .cloned()
+            .collect(),
+    }
+}
+
+/// The answer to a write refused by a constraint although nothing it was planned
+/// from changed. The e-mail index refusing it means a contact holds the address
+/// though the read could not find it: the request's true answer is that the
+/// contact exists.
+fn unchanged_conflict(conflict: &str) -> Fault {
+    if conflict.contains("contacts.email_key") {
+        Fault::Refused(Failure::at(
+            Code::ContactExists,
+            "Contact already exists",
+            crate::problem::Problem::new(
+                "contact.primaryEmail",
+                "contact_exists",
+                "a contact with this primaryEmail already exists",
+            ),
+        ))
+    } else {
+        Fault::Internal(format!(
+            "write refused by a constraint with nothing changed: {conflict}"
+        ))
+    }
 }
 
 fn success(body: Value) -> Outcome {
@@ -311,15 +365,16 @@ fn normalize_row(mut row: Map<String, Value>) -> Map<String, Value> {
 }
 
 /// The credentials row: the api key, and beside it the developer key matched by the
-/// secret, whether the acting member is active, and the custom field definitions.
+/// secret, whether the acting member is active, and the custom field definitions as
+/// stored (a JSON array, compiled only once the caller is authenticated).
 /// No row: the api key matches nothing.
-fn credentials(rows: Rows, client_ip: Option<&str>) -> Result<(Credentials, Definitions), Fault> {
+fn credentials(rows: Rows, client_ip: Option<&str>) -> Result<(Credentials, String), Fault> {
     let mut credentials = Credentials {
         client_ip: client_ip.map(str::to_string),
         ..Credentials::default()
     };
     let Some(row) = rows.into_iter().next().map(normalize_row) else {
-        return Ok((credentials, Definitions::default()));
+        return Ok((credentials, "[]".into()));
     };
     let unexpected =
         |e: serde_json::Error| Fault::Internal(format!("unexpected credentials row: {e}"));
@@ -338,9 +393,20 @@ fn credentials(rows: Rows, client_ip: Option<&str>) -> Result<(Credentials, Defi
         .to_string();
     credentials.api_key =
         Some(serde_json::from_value::<ApiKeyRecord>(Value::Object(row)).map_err(unexpected)?);
-    let definitions: Vec<Definition> = serde_json::from_str(&definitions)
-        .map_err(|e| Fault::Internal(format!("stored custom field definition: {e}")))?;
-    let definitions = Definitions::new(definitions)
-        .map_err(|e| Fault::Internal(format!("stored custom field definition: {e}")))?;
     Ok((credentials, definitions))
+}
+
+/// Organizations whose compiled definitions one isolate keeps.
+const CACHED_ORGANIZATIONS: usize = 64;
+
+thread_local! {
+    /// One per isolate in the Worker (one thread each), one per thread natively.
+    static DEFINITIONS: RefCell<DefinitionsCache> =
+        RefCell::new(DefinitionsCache::new(CACHED_ORGANIZATIONS));
+}
+
+/// How many times this thread (an isolate, in the Worker) compiled custom field
+/// definitions: once per organization and version of its definitions.
+pub fn definitions_compiled() -> u64 {
+    DEFINITIONS.with(|cache| cache.borrow().compiled())
 }

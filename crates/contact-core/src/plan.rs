@@ -13,7 +13,7 @@ use crate::fields::{self, Rule};
 use crate::gate::CrmMode;
 use crate::problem::{Code, Failure, Problem};
 use crate::request::{Change, ContactRequest, LookupBy, Mode, Record};
-use crate::rules::{email, phone};
+use crate::rules::{email, phone, text};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
@@ -75,9 +75,21 @@ fn text<'a>(object: Option<&'a Value>, key: &str) -> Option<&'a str> {
         .filter(|s| !s.is_empty())
 }
 
-/// The key an entity is found by: its name trimmed and lower-cased.
+/// The key an entity is found by: its name trimmed and lower-cased, without the
+/// characters that show as nothing ([`text::is_invisible`]), so that two names that
+/// look the same are one company. The stored name stays as sent.
+///
+/// ```
+/// use contact_core::plan::name_key;
+/// assert_eq!(name_key(" Acme\u{200B} Corp\u{FEFF} "), "acme corp");
+/// ```
 pub fn name_key(name: &str) -> String {
-    name.trim().to_lowercase()
+    name.trim()
+        .chars()
+        .filter(|&c| !text::is_invisible(c))
+        .collect::<String>()
+        .trim()
+        .to_lowercase()
 }
 
 /// The name of an entity made from a contact: `firstName lastName`, cut to the
@@ -127,19 +139,31 @@ pub fn read_statements(
                 member_id.to_ascii_lowercase().into(),
             ],
         ),
+        // Each lookup on its own index: the e-mail and the id match at most one
+        // contact each, whatever else shares a phone; the phone is read only as far
+        // as the ambiguity answer needs.
         Statement::new(
             format!(
                 "SELECT {CONTACT_COLUMNS} FROM contacts c JOIN api_keys k ON k.org_id = c.org_id \
-                 WHERE k.key_digest = ?1 AND (c.email_key = ?2 OR c.phone_key = ?3 OR c.id = ?4) LIMIT 50"
+                 WHERE k.key_digest = ?1 AND c.email_key = ?2 \
+                 UNION SELECT {CONTACT_COLUMNS} FROM contacts c JOIN api_keys k ON k.org_id = c.org_id \
+                 WHERE k.key_digest = ?1 AND c.id = ?4 \
+                 UNION SELECT * FROM (SELECT {CONTACT_COLUMNS} FROM contacts c JOIN api_keys k \
+                 ON k.org_id = c.org_id WHERE k.key_digest = ?1 AND c.phone_key = ?3 LIMIT {})",
+                MAX_PHONE_CANDIDATES + 1
             ),
             vec![key.clone(), opt(&probe.email_key), opt(&probe.phone_key), opt(&probe.contact_id)],
         ),
+        // The entities named in the request, and the entity of the contact each
+        // lookup could find (a phone finds one only when it is the only match).
         Statement::new(
             format!(
                 "SELECT {ENTITY_COLUMNS} FROM entities e JOIN api_keys k ON k.org_id = e.org_id \
                  WHERE k.key_digest = ?1 AND (e.name_key = ?2 OR e.name_key = ?3 OR e.id IN \
-                 (SELECT c.entity_id FROM contacts c WHERE c.org_id = k.org_id \
-                  AND (c.email_key = ?4 OR c.phone_key = ?5 OR c.id = ?6)))"
+                 (SELECT c.entity_id FROM contacts c WHERE c.org_id = k.org_id AND c.email_key = ?4 \
+                  UNION SELECT c.entity_id FROM contacts c WHERE c.org_id = k.org_id AND c.id = ?6 \
+                  UNION SELECT * FROM (SELECT c.entity_id FROM contacts c \
+                  WHERE c.org_id = k.org_id AND c.phone_key = ?5 LIMIT 2)))"
             ),
             vec![
                 key,
@@ -161,6 +185,10 @@ pub fn entity_by_name_statement(org_id: &str, key: &str) -> Statement {
         vec![org_id.into(), key.into()],
     )
 }
+
+/// The most contacts sharing a phone that an `AMBIGUOUS_MATCH` answer names; one
+/// more is read, to tell "exactly this many" from "more".
+pub const MAX_PHONE_CANDIDATES: usize = 10;
 
 const CONTACT_COLUMNS: &str =
     "c.id, c.entity_id, c.email_key, c.phone_key, c.first_name, c.last_name, c.tags, c.version";
@@ -216,7 +244,7 @@ impl StoredEntity {
 }
 
 /// What the read found.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Found {
     pub contacts: Vec<StoredContact>,
     pub entities: Vec<StoredEntity>,
@@ -231,6 +259,9 @@ pub struct Context<'a> {
     pub new_entity_id: &'a str,
     /// RFC 3339 UTC.
     pub now: &'a str,
+    /// The id of the api key that makes the write, recorded beside the member it
+    /// names: any key of an organization may act as any of its members.
+    pub api_key_id: &'a str,
 }
 
 /// Created or updated.
@@ -326,6 +357,7 @@ pub fn plan(
             }
             params.extend([
                 member.clone(),
+                ctx.api_key_id.into(),
                 now.clone(),
                 id.clone().into(),
                 request.org_id.clone().into(),
@@ -333,9 +365,10 @@ pub fn plan(
             let n = params.len();
             statements.push(Statement::new(
                 format!(
-                    "UPDATE entities SET {}, updated_by = ?{}, updated_at = ?{}, version = version + 1 \
-                     WHERE id = ?{} AND org_id = ?{n}",
+                    "UPDATE entities SET {}, updated_by = ?{}, updated_by_key = ?{}, updated_at = ?{}, \
+                     version = version + 1 WHERE id = ?{} AND org_id = ?{n}",
                     assignments.join(", "),
+                    n - 4,
                     n - 3,
                     n - 2,
                     n - 1
@@ -420,17 +453,26 @@ fn find_target<'a>(
         )),
         [one] => Ok(Some(one)),
         many => {
-            let ids: Vec<Value> = many.iter().map(|c| Value::from(c.id.as_str())).collect();
+            let ids: Vec<Value> = many
+                .iter()
+                .take(MAX_PHONE_CANDIDATES)
+                .map(|c| Value::from(c.id.as_str()))
+                .collect();
+            // The read stops one past the candidates named.
+            let count = if many.len() > MAX_PHONE_CANDIDATES {
+                format!("More than {MAX_PHONE_CANDIDATES}")
+            } else {
+                many.len().to_string()
+            };
             Err(Failure::at(
                 Code::AmbiguousMatch,
                 format!(
-                    "{} contacts match this primaryPhone; use lookup_by contact_id or email",
-                    many.len()
+                    "{count} contacts match this primaryPhone; use lookup_by contact_id or email"
                 ),
                 Problem::new(
                     path,
                     "ambiguous_match",
-                    format!("{} contacts match this value", many.len()),
+                    format!("{} contacts match this value", count.to_lowercase()),
                 ),
             )
             .with_extra("candidate_ids", Value::Array(ids)))
@@ -585,6 +627,8 @@ fn insert_entity(request: &ContactRequest, ctx: &Context, record: &Record) -> St
         "name_key",
         "created_by",
         "updated_by",
+        "created_by_key",
+        "updated_by_key",
         "created_at",
         "updated_at",
     ];
@@ -594,6 +638,8 @@ fn insert_entity(request: &ContactRequest, ctx: &Context, record: &Record) -> St
         name_key(name).into(),
         request.member_id.clone().into(),
         request.member_id.clone().into(),
+        ctx.api_key_id.into(),
+        ctx.api_key_id.into(),
         ctx.now.into(),
         ctx.now.into(),
     ];
@@ -627,6 +673,8 @@ fn insert_contact(request: &ContactRequest, ctx: &Context, entity_id: Option<&st
         "phone_key",
         "created_by",
         "updated_by",
+        "created_by_key",
+        "updated_by_key",
         "created_at",
         "updated_at",
     ];
@@ -639,6 +687,8 @@ fn insert_contact(request: &ContactRequest, ctx: &Context, entity_id: Option<&st
         phone_key.map(Value::from).unwrap_or(Value::Null),
         request.member_id.clone().into(),
         request.member_id.clone().into(),
+        ctx.api_key_id.into(),
+        ctx.api_key_id.into(),
         ctx.now.into(),
         ctx.now.into(),
     ];
@@ -733,6 +783,7 @@ fn update_contact(
         set("entity_id", "?", entity.id.clone().into());
     }
     set("updated_by", "?", request.member_id.clone().into());
+    set("updated_by_key", "?", ctx.api_key_id.into());
     set("updated_at", "?", ctx.now.into());
     params.push(stored.id.clone().into());
     params.push(request.org_id.clone().into());

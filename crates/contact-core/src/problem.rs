@@ -113,13 +113,44 @@ impl Problem {
 /// together in one message, as the seed shows.
 pub const REQUIRED: &str = "required";
 
+/// The most problems an error answer lists; the rest are counted in
+/// `errors_omitted`. Together with [`MAX_ECHOED_CHARS`] this keeps an error answer
+/// small whatever the request holds.
+pub const MAX_LISTED_PROBLEMS: usize = 50;
+
+/// The most problem lines the summary `message` repeats; `data` and `errors` hold
+/// the listed problems in full.
+pub const MAX_MESSAGE_LINES: usize = 5;
+
+/// The most characters of a client's own key (an unknown field's name) that a
+/// path or message repeats; a longer key is cut there and ends with `…`.
+pub const MAX_ECHOED_CHARS: usize = 64;
+
+/// A key of the request as paths and messages repeat it: cut at
+/// [`MAX_ECHOED_CHARS`] characters.
+///
+/// ```
+/// use contact_core::problem::echo;
+/// assert_eq!(echo("nickname"), "nickname");
+/// assert_eq!(echo(&"x".repeat(100)), format!("{}…", "x".repeat(64)));
+/// ```
+pub fn echo(key: &str) -> std::borrow::Cow<'_, str> {
+    match key.char_indices().nth(MAX_ECHOED_CHARS) {
+        None => key.into(),
+        Some((end, _)) => format!("{}…", &key[..end]).into(),
+    }
+}
+
 /// A request that cannot go on: the top-level code, a summary message, and the
 /// problems behind it. Rendered by [`Failure::to_json`] in the contract's error shape.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Failure {
     pub code: Code,
     pub message: String,
+    /// At most [`MAX_LISTED_PROBLEMS`], in the order they were found.
     pub problems: Vec<Problem>,
+    /// How many more problems were found than `problems` lists.
+    pub omitted: usize,
     /// Extra top-level members of the error body (`contact_id`, `candidate_ids`).
     pub extra: Vec<(&'static str, Value)>,
 }
@@ -131,6 +162,7 @@ impl Failure {
             code,
             message: message.into(),
             problems: Vec::new(),
+            omitted: 0,
             extra: Vec::new(),
         }
     }
@@ -149,8 +181,10 @@ impl Failure {
     }
 
     /// Builds the step 11/12 failure from every problem found: `VALIDATION_ERROR` when
-    /// any problem is not a custom field's, else `CUSTOM_FIELD_ERROR`.
-    pub fn from_problems(problems: Vec<Problem>) -> Self {
+    /// any problem is not a custom field's, else `CUSTOM_FIELD_ERROR`. The first
+    /// [`MAX_LISTED_PROBLEMS`] are listed and the rest counted; the message repeats
+    /// the first [`MAX_MESSAGE_LINES`] lines and says how many problems there are in all.
+    pub fn from_problems(mut problems: Vec<Problem>) -> Self {
         let code = if problems.iter().all(Problem::is_custom_field) {
             Code::CustomFieldError
         } else {
@@ -160,11 +194,23 @@ impl Failure {
             Code::CustomFieldError => "Contact custom field errors: ",
             _ => "Contact validation errors: ",
         };
-        let message = format!("{prefix}{}", render_data(&problems).join("; "));
+        let total = problems.len();
+        problems.truncate(MAX_LISTED_PROBLEMS);
+        let omitted = total - problems.len();
+        let lines = render_data(&problems);
+        let message = if lines.len() <= MAX_MESSAGE_LINES && omitted == 0 {
+            format!("{prefix}{}", lines.join("; "))
+        } else {
+            format!(
+                "{prefix}{}; … {total} problems in all",
+                lines[..MAX_MESSAGE_LINES.min(lines.len())].join("; ")
+            )
+        };
         Failure {
             code,
             message,
             problems,
+            omitted,
             extra: Vec::new(),
         }
     }
@@ -189,6 +235,9 @@ impl Failure {
             "errors": self.problems,
         });
         if let Value::Object(map) = &mut body {
+            if self.omitted > 0 {
+                map.insert("errors_omitted".into(), self.omitted.into());
+            }
             for (key, value) in &self.extra {
                 map.insert((*key).to_string(), value.clone());
             }
@@ -202,6 +251,8 @@ impl fmt::Display for Failure {
         write!(f, "{}: {}", self.code, self.message)
     }
 }
+
+impl std::error::Error for Failure {}
 
 /// Renders problems as the seed's `data` lines. Missing required contact fields
 /// become one line, `Missing required contact fields: firstName, primaryEmail`, at
@@ -228,4 +279,81 @@ pub fn render_data(problems: &[Problem]) -> Vec<String> {
         }
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unknown(n: usize) -> Vec<Problem> {
+        (0..n)
+            .map(|i| {
+                Problem::new(
+                    format!("contact.k{i}"),
+                    "unknown_field",
+                    format!("unknown field k{i}"),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_few_problems_are_listed_whole() {
+        let failure = Failure::from_problems(unknown(5));
+        assert_eq!(failure.problems.len(), 5);
+        assert_eq!(failure.omitted, 0);
+        assert_eq!(
+            failure.message,
+            "Contact validation errors: contact.k0: unknown field k0; contact.k1: unknown field k1; \
+             contact.k2: unknown field k2; contact.k3: unknown field k3; contact.k4: unknown field k4"
+        );
+        assert!(failure.to_json().get("errors_omitted").is_none());
+    }
+
+    #[test]
+    fn many_problems_are_capped_and_counted() {
+        let failure = Failure::from_problems(unknown(3000));
+        assert_eq!(failure.problems.len(), MAX_LISTED_PROBLEMS);
+        assert_eq!(failure.omitted, 3000 - MAX_LISTED_PROBLEMS);
+        assert_eq!(
+            failure.message,
+            "Contact validation errors: contact.k0: unknown field k0; contact.k1: unknown field k1; \
+             contact.k2: unknown field k2; contact.k3: unknown field k3; contact.k4: unknown field k4; \
+             … 3000 problems in all"
+        );
+        let body = failure.to_json();
+        assert_eq!(
+            body["errors"].as_array().unwrap().len(),
+            MAX_LISTED_PROBLEMS
+        );
+        assert_eq!(body["data"].as_array().unwrap().len(), MAX_LISTED_PROBLEMS);
+        assert_eq!(body["errors_omitted"], 2950);
+        assert_eq!(body["errors"][49]["path"], "contact.k49");
+    }
+
+    #[test]
+    fn six_problems_summarize_the_message() {
+        let failure = Failure::from_problems(unknown(6));
+        assert_eq!(failure.problems.len(), 6);
+        assert!(failure
+            .message
+            .ends_with("contact.k4: unknown field k4; … 6 problems in all"));
+        assert!(!failure.message.contains("k5"));
+    }
+
+    #[test]
+    fn long_keys_are_cut_when_repeated() {
+        let key = "é".repeat(65);
+        let cut = echo(&key);
+        assert_eq!(cut.chars().count(), 65);
+        assert!(cut.ends_with("é…"));
+        assert_eq!(echo(&"é".repeat(64)), "é".repeat(64));
+    }
+
+    #[test]
+    fn a_failure_is_an_error() {
+        let failure: Box<dyn std::error::Error> =
+            Box::new(Failure::new(Code::InvalidApiKey, "Invalid API key"));
+        assert_eq!(failure.to_string(), "INVALID_API_KEY: Invalid API key");
+    }
 }

@@ -244,6 +244,16 @@ pub fn too_large(len: usize) -> Failure {
     )
 }
 
+/// The `PAYLOAD_TOO_LARGE` failure for a body whose length was not declared: it is
+/// read as a stream and refused as soon as it passes the limit, so its whole length
+/// is never known.
+pub fn too_large_streamed() -> Failure {
+    Failure::new(
+        Code::PayloadTooLarge,
+        format!("The request body is larger than the limit of {MAX_BODY_BYTES} bytes (128 KiB)"),
+    )
+}
+
 fn not_an_object() -> Failure {
     Failure::new(Code::InvalidJson, "The request body must be a JSON object")
 }
@@ -264,6 +274,20 @@ pub fn check(
     definitions: &Definitions,
     gate: &mut impl Gate,
 ) -> Result<ContactRequest, Failure> {
+    let caller = authenticate(body, gate)?;
+    validate(body, caller, definitions)
+}
+
+/// Who a request acts as, once steps 3–9 passed: normalized ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub org_id: String,
+    pub member_id: String,
+}
+
+/// Steps 3–9 of [`check`]: the credentials, the address, the organization and the
+/// member, asked of the [`Gate`] in the contract's order.
+pub fn authenticate(body: &Value, gate: &mut impl Gate) -> Result<Caller, Failure> {
     let Some(body) = body.as_object() else {
         return Err(not_an_object());
     };
@@ -280,7 +304,20 @@ pub fn check(
     gate.organization(&org_id)?;
     let member_id = id_field(body, "member_id")?;
     gate.member(&member_id)?;
-    validate_fields(body, definitions, org_id, member_id)
+    Ok(Caller { org_id, member_id })
+}
+
+/// Steps 10–12 of [`check`] for an authenticated caller: the contact, every field
+/// and every custom field against the organization's definitions.
+pub fn validate(
+    body: &Value,
+    caller: Caller,
+    definitions: &Definitions,
+) -> Result<ContactRequest, Failure> {
+    let Some(body) = body.as_object() else {
+        return Err(not_an_object());
+    };
+    validate_fields(body, definitions, caller.org_id, caller.member_id)
 }
 
 /// Steps 3 and 5: a secret that is absent, `null` or empty is missing; one that is
@@ -349,7 +386,7 @@ fn read_top_level(body: &Map<String, Value>) -> Result<TopLevel, Vec<Problem>> {
     let mut problems = Vec::new();
     for key in body.keys() {
         if !TOP_LEVEL_KEYS.contains(&key.as_str()) {
-            problems.push(unknown_key(key.clone(), key, TOP_LEVEL_KEYS));
+            problems.push(unknown_key("", key, TOP_LEVEL_KEYS));
         }
     }
     let mode = choice(body, "mode", &Mode::ALL, &mut problems);
@@ -609,11 +646,7 @@ fn read_record(
     let mut changes = Vec::with_capacity(object.len());
     for (key, value) in object {
         let Some(place) = table.iter().position(|f| f.name == key) else {
-            problems.push(unknown_key(
-                format!("{prefix}.{key}"),
-                key,
-                table.iter().map(|f| f.name),
-            ));
+            problems.push(unknown_key(prefix, key, table.iter().map(|f| f.name)));
             continue;
         };
         let field = &table[place];
@@ -660,6 +693,10 @@ pub fn read_value(field: &Field, value: &Value) -> Result<Option<Change>, ValueP
 
 /// Checks a trimmed, non-empty string against a rule and answers its stored form.
 fn check_string(rule: Rule, s: &str) -> Result<String, Violation> {
+    // Text runs it in its own check; notes keeps bidirectional controls.
+    if !matches!(rule, Rule::Text(..)) {
+        text::bidi(s)?;
+    }
     match rule {
         Rule::Text(max, lines) => text::check(s, max, lines).map(|()| s.to_string()),
         Rule::Email => email::check(s).map(|()| s.to_string()),
@@ -738,18 +775,33 @@ pub fn type_name(value: &Value) -> &'static str {
     }
 }
 
-fn unknown_key<'a>(path: String, key: &str, known: impl IntoIterator<Item = &'a str>) -> Problem {
+/// An unknown key's problem. `prefix` is the path of its object (empty at the top
+/// level); the key is repeated at most [`crate::problem::MAX_ECHOED_CHARS`] long.
+fn unknown_key<'a>(prefix: &str, key: &str, known: impl IntoIterator<Item = &'a str>) -> Problem {
+    let shown = crate::problem::echo(key);
     let message = match suggest::closest(key, known) {
-        Some(name) => format!("unknown field {key}; did you mean {name}?"),
-        None => format!("unknown field {key}"),
+        Some(name) => format!("unknown field {shown}; did you mean {name}?"),
+        None => format!("unknown field {shown}"),
+    };
+    let path = if prefix.is_empty() {
+        shown.into_owned()
+    } else {
+        format!("{prefix}.{shown}")
     };
     Problem::new(path, "unknown_field", message)
 }
 
 /// Checks one field as a form does while the user types: `name` is a contact field
 /// (`firstName`), an entity field (`entity.name`) or a custom field
-/// (`customFields.industry`). Answers that field's problems, none when it is valid.
+/// (`customFields.industry`). Answers that field's problems, none when it is valid,
+/// at most [`crate::problem::MAX_LISTED_PROBLEMS`] of them.
 pub fn check_field(name: &str, value: &Value, definitions: &Definitions) -> Vec<Problem> {
+    let mut problems = field_problems(name, value, definitions);
+    problems.truncate(crate::problem::MAX_LISTED_PROBLEMS);
+    problems
+}
+
+fn field_problems(name: &str, value: &Value, definitions: &Definitions) -> Vec<Problem> {
     if let Some(tag) = name.strip_prefix("customFields.") {
         return definitions
             .check_one(tag, value)

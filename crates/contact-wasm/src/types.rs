@@ -315,8 +315,13 @@ pub struct InvalidVerdict {
     /// The server's `data`: one readable line per problem, the missing required
     /// fields in one line (`Missing required contact fields: firstName, primaryEmail`).
     pub data: Vec<String>,
-    /// Every problem, with its path, in the order the server finds them.
+    /// The problems, with their paths, in the order the server finds them: at most
+    /// 50, as the server lists them.
     pub errors: Vec<FieldError>,
+    /// How many problems were found beyond those listed; absent when none were left out.
+    #[tsify(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors_omitted: Option<usize>,
 }
 
 #[cfg(test)]

@@ -77,6 +77,7 @@ fn invalid(failure: &Failure) -> Verdict {
         message: failure.message.clone(),
         data: failure.data(),
         errors: failure.problems.iter().map(FieldError::from).collect(),
+        errors_omitted: (failure.omitted > 0).then_some(failure.omitted),
     })
 }
 
@@ -166,6 +167,32 @@ mod tests {
         );
         assert_eq!(got["request"]["entity"], json!({"name": "Acme"}));
         assert!(!got.to_string().contains(&secret));
+    }
+
+    #[test]
+    fn many_problems_are_capped_as_the_server_caps_them() {
+        let fields: serde_json::Map<String, Value> =
+            (0..300).map(|i| (format!("k{i}"), json!(1))).collect();
+        let text = Value::Object(fields).to_string();
+        let got = render(contact(
+            &text,
+            Mode::Upsert,
+            LookupBy::Email,
+            &Definitions::default(),
+        ));
+        let failure = contact_core::check_contact(
+            &serde_json::from_str(&text).unwrap(),
+            Mode::Upsert,
+            LookupBy::Email,
+            &Definitions::default(),
+        )
+        .unwrap_err();
+        let mut server = failure.to_json();
+        server.as_object_mut().unwrap().remove("status");
+        server["ok"] = false.into();
+        assert_eq!(got, server);
+        assert_eq!(got["errors"].as_array().unwrap().len(), 50);
+        assert_eq!(got["errors_omitted"], 252);
     }
 
     #[test]

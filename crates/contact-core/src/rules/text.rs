@@ -18,7 +18,11 @@ pub enum Lines {
 }
 
 /// Checks an already trimmed string against a maximum length in characters.
+/// Single-line text also refuses the bidirectional controls of [`bidi`].
 pub fn check(value: &str, max_chars: usize, lines: Lines) -> Result<(), Violation> {
+    if lines == Lines::Single {
+        bidi(value)?;
+    }
     if let Some(c) = value.chars().find(|&c| is_refused_control(c, lines)) {
         return Err(Violation::new(
             "control_character",
@@ -39,6 +43,43 @@ pub fn check(value: &str, max_chars: usize, lines: Lines) -> Result<(), Violatio
         }
     }
     Ok(())
+}
+
+/// Refuses the bidirectional embedding, override and isolate controls (U+202A–U+202E,
+/// U+2066–U+2069), with which a value can show itself as other text than it is
+/// ("Trojan Source"). Every single-line field refuses them; `notes` keeps them.
+///
+/// ```
+/// use contact_core::rules::text::bidi;
+/// assert!(bidi("Jane O'Neil").is_ok());
+/// assert_eq!(bidi("Jane\u{202E}lien").unwrap_err().code, "bidi_control");
+/// ```
+pub fn bidi(value: &str) -> Result<(), Violation> {
+    match value.chars().find(|&c| is_bidi_control(c)) {
+        None => Ok(()),
+        Some(c) => Err(Violation::new(
+            "bidi_control",
+            format!(
+                "must not contain bidirectional control characters (found U+{:04X})",
+                c as u32
+            ),
+        )),
+    }
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// True for the characters that show as nothing: zero-width spaces and joiners,
+/// the word joiner and invisible operators, the byte order mark, the soft hyphen,
+/// the combining grapheme joiner and the Mongolian vowel separator. Keys that say
+/// whether two names are the same ignore them.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}' | '\u{034F}' | '\u{180E}' | '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}'
+    )
 }
 
 fn is_refused_control(c: char, lines: Lines) -> bool {
