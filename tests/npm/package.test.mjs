@@ -262,6 +262,38 @@ test("a caller's mistakes throw TypeErrors that name them; bad data never throws
   assert.deepEqual(zc.validateField("nickname", "JJ").map((e) => e.code), ["unknown_field"]);
 });
 
+test("an error verdict lists at most 50 problems and counts the rest, as the server answers", () => {
+  const contact = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${i}`, 1]));
+  const verdict = zc.validateContact({ ...contact, firstName: "Jane", primaryEmail: "jane@acme.com" });
+  assert.equal(verdict.code, "VALIDATION_ERROR");
+  assert.equal(verdict.errors.length, 50);
+  assert.equal(verdict.data.length, 50);
+  assert.equal(verdict.errors_omitted, 250);
+  assert.deepEqual(verdict.errors[0], { path: "contact.k0", code: "unknown_field", message: "unknown field k0" });
+  assert.match(verdict.message, /; … 300 problems in all$/);
+  const few = zc.validateContact({ firstName: "Jane", primaryEmail: "jane@", nickname: "JJ" });
+  assert.equal(few.errors.length, 2);
+  assert.equal("errors_omitted" in few, false);
+  const customFields = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`f${i}`, 1]));
+  const fieldErrors = zc.validateField("customFields", customFields);
+  assert.equal(fieldErrors.length, 50);
+  assert.deepEqual(fieldErrors[0], {
+    path: "contact.customFields.f0",
+    code: "unknown_custom_field",
+    message: "unknown custom field: this organization defines no custom fields",
+  });
+  assert.deepEqual(zc.validateField("firstName", "Jane\u202E"), [
+    { path: "contact.firstName", code: "bidi_control", message: "must not contain bidirectional control characters (found U+202E)" },
+  ]);
+});
+
+test("a pattern too large to compile at the edge is refused as the server refuses it", () => {
+  assert.throws(() => zc.validateContact({ firstName: "Jane" }, { customFields: [{ tag: "a", type: "text", pattern: "\\w{100}" }] }), {
+    name: "TypeError",
+    message: /pattern is too large once compiled \(the limit is 256 KiB\)/,
+  });
+});
+
 test("definitions passed again are not compiled again", () => {
   // A pattern that takes a few milliseconds to compile, so that compiling shows.
   const definition = { tag: "code", type: "text", maxLength: 1000, pattern: "(?:[A-Z]{3}-[0-9]{4}|[a-z]{1,20}){1,30}" };
