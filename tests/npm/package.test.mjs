@@ -338,7 +338,7 @@ test("the tarball holds the package and nothing else", async () => {
 test("the TypeScript declarations type-check a consumer", async () => {
   const src = `
 import { validateContact, validateRequest, validateField, lookupKey } from "zyntro-contact";
-import type { Verdict, Contact, CustomFieldDefinition, FieldError, ErrorCode, NormalizedRequest } from "zyntro-contact";
+import type { Verdict, Contact, CustomFieldDefinition, FieldError, ErrorCode, ProblemCode, NormalizedRequest } from "zyntro-contact";
 
 const customFields: CustomFieldDefinition[] = [{ tag: "industry", type: "select", options: ["Technology"] }];
 const contact: Contact = { firstName: "Jane", primaryEmail: "jane@acme.com", tags: ["a"], customFields: { industry: "Technology" } };
@@ -358,7 +358,12 @@ if (request.ok) {
 }
 const errors: FieldError[] = validateField("customFields.industry", "Mining", { customFields });
 const key: string = lookupKey("phone", "+1-555-0123");
-void errors; void key;
+const problemCode: ProblemCode | undefined = errors[0]?.code;
+const omitted: number | undefined = verdict.ok ? undefined : verdict.errors_omitted;
+void errors; void key; void problemCode; void omitted;
+// @ts-expect-error: not a problem code
+const notACode: ProblemCode = "invalid";
+void notACode;
 // @ts-expect-error: not a mode
 validateContact(contact, { mode: "create" });
 // @ts-expect-error: not a lookup kind

@@ -13,7 +13,7 @@
 //! assert_eq!(problems[0].message, "must be one of: Technology, Finance");
 //! ```
 
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemCode};
 use crate::rules::{date, text};
 use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
@@ -253,9 +253,9 @@ impl Definitions {
         let mut tags_named = false;
         for (tag, value) in values {
             let Some(field) = self.get(tag) else {
-                problems.push(Problem::new(
+                problems.push(Problem::custom(
                     unknown_path(tag),
-                    "unknown_custom_field",
+                    ProblemCode::UnknownCustomField,
                     self.unknown_tag_message(tag, !tags_named),
                 ));
                 tags_named = true;
@@ -266,7 +266,7 @@ impl Definitions {
                 Ok(value) => {
                     normalized.insert(tag.clone(), value);
                 }
-                Err((code, message)) => problems.push(Problem::new(path, code, message)),
+                Err((code, message)) => problems.push(Problem::custom(path, code, message)),
             }
         }
         if problems.is_empty() {
@@ -301,16 +301,16 @@ impl Definitions {
     /// Checks one custom field's value, as a form does while the user types.
     pub fn check_one(&self, tag: &str, value: &Value) -> Result<Value, Problem> {
         let Some(field) = self.get(tag) else {
-            return Err(Problem::new(
+            return Err(Problem::custom(
                 unknown_path(tag),
-                "unknown_custom_field",
+                ProblemCode::UnknownCustomField,
                 self.unknown_tag_message(tag, true),
             ));
         };
         let path = format!("contact.customFields.{tag}");
         field
             .check(value)
-            .map_err(|(code, message)| Problem::new(path, code, message))
+            .map_err(|(code, message)| Problem::custom(path, code, message))
     }
 }
 
@@ -319,7 +319,7 @@ fn unknown_path(tag: &str) -> String {
     format!("contact.customFields.{}", crate::problem::echo(tag))
 }
 
-type Verdict = Result<Value, (&'static str, String)>;
+type Verdict = Result<Value, (ProblemCode, String)>;
 
 /// Compiled definitions by organization, each kept while its stored text is the
 /// same: a change of definitions is a new text, so it is compiled again; an
@@ -383,7 +383,7 @@ impl Compiled {
         if value.is_null() {
             return Ok(Value::Null);
         }
-        let wrong_type = |what: &str| Err(("invalid_type", format!("must be {what}")));
+        let wrong_type = |what: &str| Err((ProblemCode::InvalidType, format!("must be {what}")));
         match def.field_type {
             FieldType::Text => {
                 let Some(s) = value.as_str() else {
@@ -396,7 +396,7 @@ impl Compiled {
                 if let Some(pattern) = &self.pattern {
                     if !pattern.is_match(s) {
                         return Err((
-                            "pattern_mismatch",
+                            ProblemCode::PatternMismatch,
                             format!(
                                 "does not match the pattern {}",
                                 def.pattern.as_deref().unwrap_or("")
@@ -411,10 +411,16 @@ impl Compiled {
                     return wrong_type("a number");
                 };
                 if let Some(min) = def.min.filter(|&min| n < min) {
-                    return Err(("below_minimum", format!("must be at least {}", number(min))));
+                    return Err((
+                        ProblemCode::BelowMinimum,
+                        format!("must be at least {}", number(min)),
+                    ));
                 }
                 if let Some(max) = def.max.filter(|&max| n > max) {
-                    return Err(("above_maximum", format!("must be at most {}", number(max))));
+                    return Err((
+                        ProblemCode::AboveMaximum,
+                        format!("must be at most {}", number(max)),
+                    ));
                 }
                 Ok(value.clone())
             }
@@ -439,7 +445,7 @@ impl Compiled {
                     Ok(Value::String(s.to_string()))
                 } else {
                     Err((
-                        "invalid_option",
+                        ProblemCode::InvalidOption,
                         format!("must be one of: {}", def.options.join(", ")),
                     ))
                 }
@@ -459,12 +465,15 @@ impl Compiled {
                         .filter(|s| def.options.iter().any(|o| o == s))
                     else {
                         return Err((
-                            "invalid_option",
+                            ProblemCode::InvalidOption,
                             format!("each item must be one of: {}", def.options.join(", ")),
                         ));
                     };
                     if chosen.iter().any(|c| c == s) {
-                        return Err(("duplicate_option", format!("lists {s} more than once")));
+                        return Err((
+                            ProblemCode::DuplicateOption,
+                            format!("lists {s} more than once"),
+                        ));
                     }
                     chosen.push(Value::String(s.to_string()));
                 }

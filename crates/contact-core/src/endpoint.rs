@@ -8,7 +8,7 @@
 use crate::custom::{Definitions, DefinitionsCache};
 use crate::gate::{ApiKeyRecord, Credentials, DeveloperKeyRecord};
 use crate::plan::{self, Context, Decision, Found, Probe, Statement, StoredEntity};
-use crate::problem::{Code, Failure};
+use crate::problem::{Code, Failure, ProblemCode};
 use crate::request::{self, parse_body};
 use crate::secrets;
 use serde::de::DeserializeOwned;
@@ -324,7 +324,7 @@ fn unchanged_conflict(conflict: &str) -> Fault {
             "Contact already exists",
             crate::problem::Problem::new(
                 "contact.primaryEmail",
-                "contact_exists",
+                ProblemCode::ContactExists,
                 "a contact with this primaryEmail already exists",
             ),
         ))

@@ -11,7 +11,7 @@
 
 use crate::fields::{self, Rule};
 use crate::gate::CrmMode;
-use crate::problem::{Code, Failure, Problem};
+use crate::problem::{Code, Failure, Problem, ProblemCode};
 use crate::request::{Change, ContactRequest, LookupBy, Mode, Record};
 use crate::rules::{email, phone, text};
 use serde::{Deserialize, Serialize};
@@ -449,7 +449,7 @@ fn find_target<'a>(
         [] => Err(Failure::at(
             Code::NotFoundUpdate,
             "Contact not found for update",
-            Problem::new(path, "not_found", "no contact matches this value"),
+            Problem::new(path, ProblemCode::NotFound, "no contact matches this value"),
         )),
         [one] => Ok(Some(one)),
         many => {
@@ -471,7 +471,7 @@ fn find_target<'a>(
                 ),
                 Problem::new(
                     path,
-                    "ambiguous_match",
+                    ProblemCode::AmbiguousMatch,
                     format!("{} contacts match this value", count.to_lowercase()),
                 ),
             )
@@ -486,7 +486,7 @@ fn exists(existing: &StoredContact, path: &str, message: &str) -> Failure {
         "Contact already exists",
         Problem::new(
             path,
-            "contact_exists",
+            ProblemCode::ContactExists,
             format!("{message} (contact_id {})", existing.id),
         ),
     )
@@ -821,7 +821,7 @@ fn merge_tags(stored: &str, change: &Change) -> Result<Vec<Value>, Failure> {
     if tags.len() > fields::MAX_TAGS {
         return Err(Failure::from_problems(vec![Problem::new(
             "contact.tags",
-            "too_many_items",
+            ProblemCode::TooManyItems,
             format!(
                 "a contact has at most {} tags; adding these would give it {}",
                 fields::MAX_TAGS,

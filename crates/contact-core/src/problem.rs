@@ -5,30 +5,63 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::fmt;
 
-/// The top-level outcome codes of the contract, in check order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(rename = "ErrorCode"))]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Code {
-    MethodNotAllowed,
-    UnsupportedMediaType,
-    PayloadTooLarge,
-    InvalidJson,
-    MissingApiKey,
-    InvalidApiKey,
-    MissingDeveloperSecret,
-    InvalidDeveloperSecret,
-    IpNotWhitelisted,
-    OrgMismatch,
-    MemberNotFound,
-    MissingContact,
-    ValidationError,
-    CustomFieldError,
-    NotFoundUpdate,
-    ContactExists,
-    AmbiguousMatch,
-    NotFound,
-    InternalError,
+/// Declares a code enum whose variants carry their wire names once: the enum
+/// serializes by them, `as_str` answers them and `ALL` lists every variant.
+macro_rules! wire_codes {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident { $($(#[$doc:meta])* $variant:ident = $wire:literal,)* }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+        pub enum $name {
+            $($(#[$doc])* #[serde(rename = $wire)] $variant,)*
+        }
+
+        impl $name {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            /// The code as it appears on the wire.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $wire,)*
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+wire_codes! {
+    /// The top-level outcome codes of the contract, in check order.
+    #[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(rename = "ErrorCode"))]
+    pub enum Code {
+        MethodNotAllowed = "METHOD_NOT_ALLOWED",
+        UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE",
+        PayloadTooLarge = "PAYLOAD_TOO_LARGE",
+        InvalidJson = "INVALID_JSON",
+        MissingApiKey = "MISSING_API_KEY",
+        InvalidApiKey = "INVALID_API_KEY",
+        MissingDeveloperSecret = "MISSING_DEVELOPER_SECRET",
+        InvalidDeveloperSecret = "INVALID_DEVELOPER_SECRET",
+        IpNotWhitelisted = "IP_NOT_WHITELISTED",
+        OrgMismatch = "ORG_MISMATCH",
+        MemberNotFound = "MEMBER_NOT_FOUND",
+        MissingContact = "MISSING_CONTACT",
+        ValidationError = "VALIDATION_ERROR",
+        CustomFieldError = "CUSTOM_FIELD_ERROR",
+        NotFoundUpdate = "NOT_FOUND_UPDATE",
+        ContactExists = "CONTACT_EXISTS",
+        AmbiguousMatch = "AMBIGUOUS_MATCH",
+        NotFound = "NOT_FOUND",
+        InternalError = "INTERNAL_ERROR",
+    }
 }
 
 impl Code {
@@ -48,36 +81,53 @@ impl Code {
             Code::InternalError => 500,
         }
     }
+}
 
-    /// The code as it appears on the wire (`VALIDATION_ERROR`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Code::MethodNotAllowed => "METHOD_NOT_ALLOWED",
-            Code::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
-            Code::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
-            Code::InvalidJson => "INVALID_JSON",
-            Code::MissingApiKey => "MISSING_API_KEY",
-            Code::InvalidApiKey => "INVALID_API_KEY",
-            Code::MissingDeveloperSecret => "MISSING_DEVELOPER_SECRET",
-            Code::InvalidDeveloperSecret => "INVALID_DEVELOPER_SECRET",
-            Code::IpNotWhitelisted => "IP_NOT_WHITELISTED",
-            Code::OrgMismatch => "ORG_MISMATCH",
-            Code::MemberNotFound => "MEMBER_NOT_FOUND",
-            Code::MissingContact => "MISSING_CONTACT",
-            Code::ValidationError => "VALIDATION_ERROR",
-            Code::CustomFieldError => "CUSTOM_FIELD_ERROR",
-            Code::NotFoundUpdate => "NOT_FOUND_UPDATE",
-            Code::ContactExists => "CONTACT_EXISTS",
-            Code::AmbiguousMatch => "AMBIGUOUS_MATCH",
-            Code::NotFound => "NOT_FOUND",
-            Code::InternalError => "INTERNAL_ERROR",
-        }
+wire_codes! {
+    /// What is wrong with one field: the stable snake_case code of a [`Problem`].
+    #[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+    pub enum ProblemCode {
+        /// A field that creating or finding needs is absent (folded into the seed's
+        /// `Missing required contact fields: …` line).
+        Required = "required",
+        /// `org_id` or `member_id` is absent.
+        Missing = "missing",
+        InvalidType = "invalid_type",
+        /// Not one of the allowed names (`mode`, `lookup_by`).
+        InvalidValue = "invalid_value",
+        UnknownField = "unknown_field",
+        UnknownCustomField = "unknown_custom_field",
+        CannotClear = "cannot_clear",
+        NotAllowed = "not_allowed",
+        /// The write: no contact matches the lookup.
+        NotFound = "not_found",
+        /// The write: more than one contact shares the phone looked up.
+        AmbiguousMatch = "ambiguous_match",
+        /// The write: another contact holds the value.
+        ContactExists = "contact_exists",
+        TooLong = "too_long",
+        TooManyItems = "too_many_items",
+        Empty = "empty",
+        ControlCharacter = "control_character",
+        BidiControl = "bidi_control",
+        InvalidEmail = "invalid_email",
+        EmailTooLong = "email_too_long",
+        InvalidPhone = "invalid_phone",
+        InvalidUrl = "invalid_url",
+        InvalidUuid = "invalid_uuid",
+        InvalidDate = "invalid_date",
+        InvalidCountry = "invalid_country",
+        InvalidOption = "invalid_option",
+        DuplicateOption = "duplicate_option",
+        PatternMismatch = "pattern_mismatch",
+        BelowMinimum = "below_minimum",
+        AboveMaximum = "above_maximum",
     }
 }
 
-impl fmt::Display for Code {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+impl PartialEq<&str> for ProblemCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
     }
 }
 
@@ -87,31 +137,37 @@ pub struct Problem {
     /// Where: `contact.primaryEmail`, `contact.tags[3]`, `contact.customFields.industry`.
     pub path: String,
     /// What, as a stable snake_case code clients can branch on.
-    pub code: &'static str,
+    pub code: ProblemCode,
     /// What, for people.
     pub message: String,
+    /// Found by step 12, the organization's custom field definitions.
+    #[serde(skip)]
+    pub custom_field: bool,
 }
 
 impl Problem {
-    pub fn new(path: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(path: impl Into<String>, code: ProblemCode, message: impl Into<String>) -> Self {
         Problem {
             path: path.into(),
             code,
             message: message.into(),
+            custom_field: false,
+        }
+    }
+
+    /// A problem with a custom field's value or key (step 12 of the checks).
+    pub fn custom(path: impl Into<String>, code: ProblemCode, message: impl Into<String>) -> Self {
+        Problem {
+            custom_field: true,
+            ..Problem::new(path, code, message)
         }
     }
 
     /// True for a problem with a custom field's value or key (step 12 of the checks).
     pub fn is_custom_field(&self) -> bool {
-        // A contact key spelled `customFields.x` is an unknown contact field, not a
-        // custom field, though its path looks like one.
-        self.path.starts_with("contact.customFields.") && self.code != "unknown_field"
+        self.custom_field
     }
 }
-
-/// The code shared by every missing required contact field: they are reported
-/// together in one message, as the seed shows.
-pub const REQUIRED: &str = "required";
 
 /// The most problems an error answer lists; the rest are counted in
 /// `errors_omitted`. Together with [`MAX_ECHOED_CHARS`] this keeps an error answer
@@ -261,12 +317,12 @@ pub fn render_data(problems: &[Problem]) -> Vec<String> {
     let mut lines = Vec::with_capacity(problems.len());
     let missing: Vec<&str> = problems
         .iter()
-        .filter(|p| p.code == REQUIRED)
+        .filter(|p| p.code == ProblemCode::Required)
         .map(|p| p.path.rsplit('.').next().unwrap_or(&p.path))
         .collect();
     let mut missing_done = false;
     for problem in problems {
-        if problem.code == REQUIRED {
+        if problem.code == ProblemCode::Required {
             if !missing_done {
                 lines.push(format!(
                     "Missing required contact fields: {}",
@@ -290,7 +346,7 @@ mod tests {
             .map(|i| {
                 Problem::new(
                     format!("contact.k{i}"),
-                    "unknown_field",
+                    ProblemCode::UnknownField,
                     format!("unknown field k{i}"),
                 )
             })

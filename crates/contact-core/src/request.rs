@@ -4,7 +4,7 @@
 use crate::custom::Definitions;
 use crate::fields::{self, Field, Rule};
 use crate::gate::Gate;
-use crate::problem::{Code, Failure, Problem, REQUIRED};
+use crate::problem::{Code, Failure, Problem, ProblemCode};
 use crate::rules::{self, country, email, phone, text, url, uuid, Violation};
 use crate::secrets;
 use crate::suggest;
@@ -351,10 +351,12 @@ fn secret_field<'a>(
 /// error at that step.
 fn id_field(body: &Map<String, Value>, key: &'static str) -> Result<String, Failure> {
     let problem = match body.get(key) {
-        None | Some(Value::Null) => Problem::new(key, REQUIRED_ID, format!("{key} is required")),
+        None | Some(Value::Null) => {
+            Problem::new(key, ProblemCode::Missing, format!("{key} is required"))
+        }
         // An empty string after trimming means absent, as everywhere else.
         Some(Value::String(s)) if s.trim().is_empty() => {
-            Problem::new(key, REQUIRED_ID, format!("{key} is required"))
+            Problem::new(key, ProblemCode::Missing, format!("{key} is required"))
         }
         Some(Value::String(s)) => match uuid::check(s.trim()) {
             Ok(()) => return Ok(s.trim().to_ascii_lowercase()),
@@ -362,16 +364,12 @@ fn id_field(body: &Map<String, Value>, key: &'static str) -> Result<String, Fail
         },
         Some(other) => Problem::new(
             key,
-            "invalid_type",
+            ProblemCode::InvalidType,
             format!("must be a string, not {}", type_name(other)),
         ),
     };
     Err(Failure::from_problems(vec![problem]))
 }
-
-/// The code of a missing `org_id` or `member_id`: not [`REQUIRED`], which is kept
-/// for the contact fields the seed's sentence lists.
-const REQUIRED_ID: &str = "missing";
 
 struct TopLevel {
     mode: Mode,
@@ -397,7 +395,7 @@ fn read_top_level(body: &Map<String, Value>) -> Result<TopLevel, Vec<Problem>> {
         Some(other) => {
             problems.push(Problem::new(
                 key,
-                "invalid_type",
+                ProblemCode::InvalidType,
                 format!("must be true or false, not {}", type_name(other)),
             ));
             false
@@ -437,7 +435,7 @@ fn choice<T: Copy + Default>(
             None => {
                 problems.push(Problem::new(
                     key,
-                    "invalid_value",
+                    ProblemCode::InvalidValue,
                     format!("must be one of: {}", names()),
                 ));
                 T::default()
@@ -446,7 +444,7 @@ fn choice<T: Copy + Default>(
         Some(other) => {
             problems.push(Problem::new(
                 key,
-                "invalid_type",
+                ProblemCode::InvalidType,
                 format!("must be one of: {}; not {}", names(), type_name(other)),
             ));
             T::default()
@@ -467,7 +465,7 @@ fn contact_object(contact: Option<&Value>) -> Result<&Map<String, Value>, Failur
             "contact data is required",
             Problem::new(
                 "contact",
-                "invalid_type",
+                ProblemCode::InvalidType,
                 format!("must be an object, not {}", type_name(other)),
             ),
         )),
@@ -500,7 +498,7 @@ fn validate_fields(
         Some(other) => {
             problems.push(Problem::new(
                 "entity",
-                "invalid_type",
+                ProblemCode::InvalidType,
                 format!("must be an object, not {}", type_name(other)),
             ));
             None
@@ -510,7 +508,7 @@ fn validate_fields(
         if entity.get("name") == Some(&Change::Clear) {
             problems.push(Problem::new(
                 "entity.name",
-                "cannot_clear",
+                ProblemCode::CannotClear,
                 "an entity's name cannot be cleared",
             ));
         }
@@ -613,7 +611,7 @@ fn apply_mode(record: &mut Record, mode: Mode, lookup_by: LookupBy, problems: &m
             if !reported {
                 problems.push(Problem::new(
                     format!("contact.{}", field.name),
-                    REQUIRED,
+                    ProblemCode::Required,
                     format!("{} is required", field.name),
                 ));
             }
@@ -621,7 +619,7 @@ fn apply_mode(record: &mut Record, mode: Mode, lookup_by: LookupBy, problems: &m
         {
             problems.push(Problem::new(
                 format!("contact.{}", field.name),
-                "cannot_clear",
+                ProblemCode::CannotClear,
                 format!("{} cannot be cleared", field.name),
             ));
         }
@@ -629,7 +627,7 @@ fn apply_mode(record: &mut Record, mode: Mode, lookup_by: LookupBy, problems: &m
     if record.get("id").is_some() && lookup_by != LookupBy::ContactId {
         problems.push(Problem::new(
             "contact.id",
-            "not_allowed",
+            ProblemCode::NotAllowed,
             "contact ids are issued by the server; id is only used to find a contact with lookup_by contact_id",
         ));
     }
@@ -704,9 +702,10 @@ fn check_string(rule: Rule, s: &str) -> Result<String, Violation> {
         Rule::Url => url::check(s).map(|()| s.to_string()),
         Rule::Country => country::normalize(s),
         Rule::Uuid => uuid::check(s).map(|()| s.to_ascii_lowercase()),
-        Rule::Tags | Rule::CustomFields => {
-            Err(Violation::new("invalid_type", "must not be a string"))
-        }
+        Rule::Tags | Rule::CustomFields => Err(Violation::new(
+            ProblemCode::InvalidType,
+            "must not be a string",
+        )),
     }
 }
 
@@ -716,7 +715,7 @@ fn read_tags(items: &[Value]) -> Result<Vec<Value>, ValueProblems> {
         problems.push((
             String::new(),
             Violation::new(
-                "too_many_items",
+                ProblemCode::TooManyItems,
                 format!(
                     "must have at most {} tags (got {})",
                     fields::MAX_TAGS,
@@ -736,7 +735,10 @@ fn read_tags(items: &[Value]) -> Result<Vec<Value>, ValueProblems> {
         };
         let s = text::trim(s);
         if s.is_empty() {
-            problems.push((at, Violation::new("empty", "a tag must not be empty")));
+            problems.push((
+                at,
+                Violation::new(ProblemCode::Empty, "a tag must not be empty"),
+            ));
             continue;
         }
         if let Err(v) = text::check(s, fields::MAX_TAG_CHARS, text::Lines::Single) {
@@ -758,7 +760,7 @@ fn read_tags(items: &[Value]) -> Result<Vec<Value>, ValueProblems> {
 
 fn wrong_type(expected: &str, got: &Value) -> Violation {
     Violation::new(
-        "invalid_type",
+        ProblemCode::InvalidType,
         format!("must be {expected}, not {}", type_name(got)),
     )
 }
@@ -788,7 +790,7 @@ fn unknown_key<'a>(prefix: &str, key: &str, known: impl IntoIterator<Item = &'a 
     } else {
         format!("{prefix}.{shown}")
     };
-    Problem::new(path, "unknown_field", message)
+    Problem::new(path, ProblemCode::UnknownField, message)
 }
 
 /// Checks one field as a form does while the user types: `name` is a contact field

@@ -224,7 +224,7 @@ fn compare(expect: &Map<String, Value>, outcome: &Outcome) -> Vec<String> {
                 let pairs_match = want.len() == got.len()
                     && want.iter().zip(got).all(|(w, g)| {
                         w["path"] == g.path.as_str()
-                            && w["code"] == g.code
+                            && w["code"] == g.code.as_str()
                             && w.get("message").is_none_or(|m| *m == g.message.as_str())
                     });
                 if !pairs_match {

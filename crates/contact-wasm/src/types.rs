@@ -253,7 +253,8 @@ pub struct FieldError {
     pub path: String,
     /// What, as a stable snake_case code to branch on: `required`,
     /// `invalid_email`, `too_long`, `unknown_field`, `invalid_option`, …
-    pub code: String,
+    #[tsify(type = "ProblemCode")]
+    pub code: contact_core::problem::ProblemCode,
     /// What, for people: `not a valid e-mail address`.
     pub message: String,
 }
@@ -262,7 +263,7 @@ impl From<&contact_core::Problem> for FieldError {
     fn from(problem: &contact_core::Problem) -> Self {
         FieldError {
             path: problem.path.clone(),
-            code: problem.code.to_string(),
+            code: problem.code,
             message: problem.message.clone(),
         }
     }

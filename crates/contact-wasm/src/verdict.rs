@@ -204,7 +204,7 @@ mod tests {
             errors,
             vec![FieldError {
                 path: "contact.primaryEmail".into(),
-                code: "invalid_email".into(),
+                code: contact_core::problem::ProblemCode::InvalidEmail,
                 message: "not a valid e-mail address".into()
             }]
         );

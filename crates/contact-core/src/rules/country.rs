@@ -7,7 +7,7 @@
 //! assert_eq!(normalize("UK").unwrap_err().code, "invalid_country"); // GB is the code
 //! ```
 
-use super::Violation;
+use super::{ProblemCode, Violation};
 
 /// The 249 officially assigned ISO 3166-1 alpha-2 codes, sorted.
 pub const CODES: [&str; 249] = [
@@ -36,7 +36,7 @@ pub fn normalize(value: &str) -> Result<String, Violation> {
         Ok(upper)
     } else {
         Err(Violation::new(
-            "invalid_country",
+            ProblemCode::InvalidCountry,
             "must be an ISO 3166-1 alpha-2 country code such as US, GB or DE",
         ))
     }

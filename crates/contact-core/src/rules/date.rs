@@ -6,7 +6,7 @@
 //! assert_eq!(check("2023-02-29").unwrap_err().code, "invalid_date");
 //! ```
 
-use super::Violation;
+use super::{ProblemCode, Violation};
 
 /// Checks a date string.
 pub fn check(value: &str) -> Result<(), Violation> {
@@ -14,7 +14,7 @@ pub fn check(value: &str) -> Result<(), Violation> {
         Ok(())
     } else {
         Err(Violation::new(
-            "invalid_date",
+            ProblemCode::InvalidDate,
             "must be a calendar date written YYYY-MM-DD",
         ))
     }

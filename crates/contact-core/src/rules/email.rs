@@ -10,7 +10,7 @@
 //! assert_eq!(lookup_key("  Jane.Smith@ACME.com "), "jane.smith@acme.com");
 //! ```
 
-use super::Violation;
+use super::{ProblemCode, Violation};
 
 /// Longest local part, in octets (RFC 5321 §4.5.3.1.1).
 pub const MAX_LOCAL_OCTETS: usize = 64;
@@ -21,7 +21,7 @@ pub const MAX_ADDRESS_OCTETS: usize = 254;
 pub fn check(address: &str) -> Result<(), Violation> {
     if !is_whatwg_valid(address) {
         return Err(Violation::new(
-            "invalid_email",
+            ProblemCode::InvalidEmail,
             "not a valid e-mail address",
         ));
     }
@@ -29,13 +29,13 @@ pub fn check(address: &str) -> Result<(), Violation> {
     let at = address.rfind('@').unwrap_or(0);
     if at > MAX_LOCAL_OCTETS {
         return Err(Violation::new(
-            "email_too_long",
+            ProblemCode::EmailTooLong,
             format!("the part before @ must be at most {MAX_LOCAL_OCTETS} characters (got {at})"),
         ));
     }
     if address.len() > MAX_ADDRESS_OCTETS {
         return Err(Violation::new(
-            "email_too_long",
+            ProblemCode::EmailTooLong,
             format!(
                 "must be at most {MAX_ADDRESS_OCTETS} characters (got {})",
                 address.len()

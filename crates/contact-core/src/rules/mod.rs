@@ -10,15 +10,17 @@ pub mod text;
 pub mod url;
 pub mod uuid;
 
+pub use crate::problem::ProblemCode;
+
 /// A rule's verdict against one value: a stable code and a readable message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
-    pub code: &'static str,
+    pub code: ProblemCode,
     pub message: String,
 }
 
 impl Violation {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: ProblemCode, message: impl Into<String>) -> Self {
         Violation {
             code,
             message: message.into(),

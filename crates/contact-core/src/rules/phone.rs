@@ -9,7 +9,7 @@
 //! assert_eq!(lookup_key("+1-555-0123"), "+15550123");
 //! ```
 
-use super::Violation;
+use super::{ProblemCode, Violation};
 
 pub const MIN_DIGITS: usize = 7;
 pub const MAX_DIGITS: usize = 15;
@@ -28,14 +28,14 @@ pub fn check(phone: &str) -> Result<(), Violation> {
         && (bytes[bytes.len() - 1].is_ascii_digit() || bytes[bytes.len() - 1] == b')');
     if !shape_ok {
         return Err(Violation::new(
-            "invalid_phone",
+            ProblemCode::InvalidPhone,
             "not a valid phone number: use digits, optionally a leading +, with spaces, -, ., ( or ) between them",
         ));
     }
     let digits = bytes.iter().filter(|b| b.is_ascii_digit()).count();
     if !(MIN_DIGITS..=MAX_DIGITS).contains(&digits) {
         return Err(Violation::new(
-            "invalid_phone",
+            ProblemCode::InvalidPhone,
             format!("a phone number has {MIN_DIGITS} to {MAX_DIGITS} digits (got {digits})"),
         ));
     }

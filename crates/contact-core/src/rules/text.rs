@@ -8,7 +8,7 @@
 //! assert!(check("a\nb\tc", 100, Lines::Multi).is_ok());
 //! ```
 
-use super::Violation;
+use super::{ProblemCode, Violation};
 
 /// Whether newline and tab are allowed (only `notes` allows them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,7 +25,7 @@ pub fn check(value: &str, max_chars: usize, lines: Lines) -> Result<(), Violatio
     }
     if let Some(c) = value.chars().find(|&c| is_refused_control(c, lines)) {
         return Err(Violation::new(
-            "control_character",
+            ProblemCode::ControlCharacter,
             format!(
                 "must not contain control characters (found U+{:04X})",
                 c as u32
@@ -37,7 +37,7 @@ pub fn check(value: &str, max_chars: usize, lines: Lines) -> Result<(), Violatio
         let count = value.chars().count();
         if count > max_chars {
             return Err(Violation::new(
-                "too_long",
+                ProblemCode::TooLong,
                 format!("must be at most {max_chars} characters (got {count})"),
             ));
         }
@@ -58,7 +58,7 @@ pub fn bidi(value: &str) -> Result<(), Violation> {
     match value.chars().find(|&c| is_bidi_control(c)) {
         None => Ok(()),
         Some(c) => Err(Violation::new(
-            "bidi_control",
+            ProblemCode::BidiControl,
             format!(
                 "must not contain bidirectional control characters (found U+{:04X})",
                 c as u32

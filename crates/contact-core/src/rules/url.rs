@@ -13,7 +13,7 @@
 //! }
 //! ```
 
-use super::Violation;
+use super::{ProblemCode, Violation};
 
 pub const MAX_CHARS: usize = 2048;
 
@@ -22,13 +22,13 @@ pub fn check(url: &str) -> Result<(), Violation> {
     let count = url.chars().count();
     if count > MAX_CHARS {
         return Err(Violation::new(
-            "too_long",
+            ProblemCode::TooLong,
             format!("must be at most {MAX_CHARS} characters (got {count})"),
         ));
     }
     if parse_host(url).is_none() {
         return Err(Violation::new(
-            "invalid_url",
+            ProblemCode::InvalidUrl,
             "not a valid web address: use an http:// or https:// URL with a host, such as https://acme.com",
         ));
     }

@@ -6,7 +6,7 @@
 //! assert_eq!(check("YOUR_ORG_ID").unwrap_err().code, "invalid_uuid");
 //! ```
 
-use super::Violation;
+use super::{ProblemCode, Violation};
 
 /// Checks a trimmed UUID.
 pub fn check(value: &str) -> Result<(), Violation> {
@@ -14,7 +14,7 @@ pub fn check(value: &str) -> Result<(), Violation> {
         Ok(())
     } else {
         Err(Violation::new(
-            "invalid_uuid",
+            ProblemCode::InvalidUuid,
             "must be a UUID such as a1b2c3d4-e5f6-7890-abcd-ef1234567890",
         ))
     }
