@@ -13,14 +13,10 @@ bash scripts/build-worker.sh
 if [ -f scripts/build-npm.sh ]; then bash scripts/build-npm.sh; fi
 node_modules/.bin/wrangler d1 migrations apply DB --local >&2
 
+# .wrangler/demo.json (the demo organization, created once) and .dev.vars (which
+# hands it to the form's development panel), both mode 0600.
+bash scripts/dev-credentials.sh "$root" cargo run -q -p contact-admin -- demo
 demo=.wrangler/demo.json
-if [ ! -s "$demo" ]; then
-  cargo run -q -p contact-admin -- demo > "$demo.tmp"
-  mv "$demo.tmp" "$demo"
-fi
-# The form's development panel reads these through GET /dev/demo, which the Worker
-# answers only when DEMO_CREDENTIALS is set: .dev.vars is local and never deployed.
-printf 'DEMO_CREDENTIALS=%s\n' "$(cat "$demo")" > .dev.vars
 
 echo
 echo "Demo credentials (local database only):"

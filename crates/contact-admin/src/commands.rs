@@ -10,7 +10,7 @@ use crate::d1::{Row, D1};
 use crate::failure::Failure;
 use crate::sql;
 use crate::CrmMode;
-use contact_core::allowlist::Range;
+use contact_core::allowlist::{AllowList, Family, Range};
 use contact_core::custom::{Definition, FieldType};
 use contact_core::rules::{email, text, uuid as uuid_rule};
 use contact_core::secrets::{digest, from_random, SecretKind, SECRET_BYTES};
@@ -22,8 +22,11 @@ const MAX_NAME_CHARS: usize = 200;
 /// `active` of a usable member or key, and of a deactivated or revoked one.
 const ACTIVE: i64 = 1;
 const INACTIVE: i64 = 0;
-/// How often `allow-ip` re-reads a list that changed under it before giving up.
+/// How often `allow-ip` and `remove-ip` re-read a list that changed under them
+/// before giving up.
 const ALLOW_IP_ATTEMPTS: usize = 5;
+/// The flag that lets an allow-list admit every address of a family.
+const ALLOW_ANY_FLAG: &str = "--allow-any-address";
 
 /// The commands, run against one database.
 pub struct Admin {
@@ -211,17 +214,22 @@ impl Admin {
         })
     }
 
-    /// `developer-key issue`: a new developer key under an active api key.
+    /// `developer-key issue`: a new developer key under an active api key. An
+    /// allow-list that admits every address of a family needs `allow_any_address`.
     pub fn developer_key_issue(
         &self,
         api_key_id: &str,
         allow_ips: &[String],
+        allow_any_address: bool,
     ) -> Result<String, Failure> {
         let api_key_id = id_arg("api key", api_key_id)?;
         let mut allowed: Vec<(Range, String)> = Vec::new();
         for entry in allow_ips {
             let (range, entry) = range_arg(entry)?;
             if !allowed.iter().any(|(r, _)| *r == range) {
+                if !allow_any_address {
+                    refuse_any_address(allowed.iter().map(|(r, _)| *r), range, &entry)?;
+                }
                 allowed.push((range, entry));
             }
         }
@@ -249,11 +257,7 @@ impl Admin {
                 ))
             });
         }
-        if allowed.is_empty() {
-            eprintln!(
-                "warning: the allow-list is empty, so no one can use this developer key until `developer-key allow-ip` adds an address"
-            );
-        }
+        warn_about_allow_list(&developer_key_id, &allowed);
         output(&DeveloperKeyIssued {
             developer_key_id,
             developer_secret: secret,
@@ -262,16 +266,82 @@ impl Admin {
 
     /// `developer-key allow-ip`: adds an address or range to an active developer
     /// key's allow-list, unless the list already has that range (in any spelling).
-    pub fn developer_key_allow_ip(&self, id: &str, ip: &str) -> Result<String, Failure> {
+    /// An entry that makes the list admit every address of a family needs
+    /// `allow_any_address`.
+    pub fn developer_key_allow_ip(
+        &self,
+        id: &str,
+        ip: &str,
+        allow_any_address: bool,
+    ) -> Result<String, Failure> {
         let id = id_arg("developer key", id)?;
         let (range, entry) = range_arg(ip)?;
-        let id_q = sql::text(&id)?;
+        if !allow_any_address {
+            // An entry that alone admits a whole family is refused before the
+            // database is asked.
+            refuse_any_address(std::iter::empty(), range, &entry)?;
+        }
+        let list = self.edit_allow_list(&id, |list| {
+            let present = list
+                .iter()
+                .any(|e| Range::parse(e).is_ok_and(|r| r == range) || *e == entry);
+            if present {
+                return Ok(false);
+            }
+            if !allow_any_address {
+                refuse_any_address(stored_ranges(list), range, &entry)?;
+            }
+            list.push(entry.clone());
+            Ok(true)
+        })?;
+        warn_about_allow_list(&id, &list);
+        output(&DeveloperKeyAllowList {
+            developer_key_id: id,
+            allowed_ips: list,
+        })
+    }
+
+    /// `developer-key remove-ip`: removes an address or range from an active
+    /// developer key's allow-list. The entry is matched as the allow-list parser
+    /// reads it, so `10.0.0.1` removes a stored `10.0.0.1/32` and `::1` a stored
+    /// `0:0:0:0:0:0:0:1`; an entry the list does not hold is an error.
+    pub fn developer_key_remove_ip(&self, id: &str, ip: &str) -> Result<String, Failure> {
+        let id = id_arg("developer key", id)?;
+        let (range, entry) = range_arg(ip)?;
+        let list = self.edit_allow_list(&id, |list| {
+            let before = list.len();
+            list.retain(|e| !Range::parse(e).is_ok_and(|r| r == range));
+            if list.len() == before {
+                return Err(Failure::Input(format!(
+                    "{entry:?} is not in the allow-list of developer key {id}"
+                )));
+            }
+            Ok(true)
+        })?;
+        warn_about_allow_list(&id, &list);
+        output(&DeveloperKeyAllowList {
+            developer_key_id: id,
+            allowed_ips: list,
+        })
+    }
+
+    /// Reads the allow-list of the active developer key `id`, lets `edit` change
+    /// it (answering whether it did), and writes the result back only if the
+    /// stored list is still the one read: a concurrent change makes the update
+    /// match no row, and the list is read and edited again. Answers the list as
+    /// it now stands.
+    fn edit_allow_list(
+        &self,
+        id: &str,
+        mut edit: impl FnMut(&mut Vec<String>) -> Result<bool, Failure>,
+    ) -> Result<Vec<String>, Failure> {
+        let id_q = sql::text(id)?;
         for _ in 0..ALLOW_IP_ATTEMPTS {
             let results = self.db.execute(&format!(
                 "SELECT allowed_ips, active FROM developer_keys WHERE id = {id_q};"
             ))?;
             let Some(row) = statement(&results, 0)?.first() else {
-                return Err(no("developer key", &id));
+                return Err(no("developer key", id));
             };
             if !flag(row, "active") {
                 return Err(Failure::Input(format!(
@@ -287,18 +357,9 @@ impl Admin {
                     "developer key {id} has an allow-list that is not a JSON array of strings"
                 ))
             })?;
-            let present = list
-                .iter()
-                .any(|e| Range::parse(e).is_ok_and(|r| r == range) || *e == entry);
-            if present {
-                return output(&DeveloperKeyAllowList {
-                    developer_key_id: id,
-                    allowed_ips: list,
-                });
+            if !edit(&mut list)? {
+                return Ok(list);
             }
-            list.push(entry.clone());
-            // Written only if the list is still the one just read: a concurrent
-            // change makes this update match no row, and the loop reads again.
             let updated = self.db.execute(&format!(
                 "UPDATE developer_keys SET allowed_ips = {} \
                  WHERE id = {id_q} AND active = {} AND allowed_ips = {} RETURNING id;",
@@ -307,10 +368,7 @@ impl Admin {
                 sql::text(stored)?,
             ))?;
             if !statement(&updated, 0)?.is_empty() {
-                return output(&DeveloperKeyAllowList {
-                    developer_key_id: id,
-                    allowed_ips: list,
-                });
+                return Ok(list);
             }
         }
         Err(Failure::Runtime(format!(
@@ -532,6 +590,59 @@ fn range_arg(value: &str) -> Result<(Range, String), Failure> {
     Ok((range, value.trim().to_string()))
 }
 
+/// The ranges of a stored allow-list; an entry that does not parse admits nothing.
+fn stored_ranges(list: &[String]) -> impl Iterator<Item = Range> + '_ {
+    list.iter().filter_map(|e| Range::parse(e).ok())
+}
+
+/// Refuses `entry` (parsed as `range`) when it alone admits every address of its
+/// family, or when adding it to `others` makes them admit every address of a
+/// family they did not all admit before.
+fn refuse_any_address(
+    others: impl Iterator<Item = Range>,
+    range: Range,
+    entry: &str,
+) -> Result<(), Failure> {
+    let family = range.family();
+    let how = if range.admits_every_address() {
+        ""
+    } else {
+        let others: Vec<Range> = others.collect();
+        let before: AllowList = others.iter().copied().collect();
+        let after: AllowList = others.into_iter().chain([range]).collect();
+        if before.admits_every_address_of(family) || !after.admits_every_address_of(family) {
+            return Ok(());
+        }
+        " together with the other entries"
+    };
+    Err(Failure::Input(format!(
+        "allow-list entry {entry:?}{how} admits every {family} address, so the developer key would work from anywhere; pass {ALLOW_ANY_FLAG} to store it anyway"
+    )))
+}
+
+/// Warns on stderr about a developer key's allow-list that lets no one in, or
+/// that admits every address of a family.
+fn warn_about_allow_list(id: &str, list: &[String]) {
+    if list.is_empty() {
+        eprintln!(
+            "warning: the allow-list is empty, so no one can use this developer key until `developer-key allow-ip` adds an address"
+        );
+        return;
+    }
+    let open: AllowList = stored_ranges(list).collect();
+    let families: Vec<String> = open
+        .families_admitted_entirely()
+        .iter()
+        .map(Family::to_string)
+        .collect();
+    if !families.is_empty() {
+        eprintln!(
+            "warning: every {} address can use developer key {id}: its allow-list admits them all",
+            families.join(" and ")
+        );
+    }
+}
+
 /// A compiled-and-checked definition in its stored JSON form.
 fn definition_json(definition: Definition) -> Result<String, Failure> {
     let compiled = definition
@@ -618,6 +729,44 @@ mod tests {
         assert!(name_arg("--name", "   ").is_err());
         assert!(name_arg("--name", "a\nb").is_err());
         assert!(name_arg("--name", &"x".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn entries_that_admit_a_whole_family_are_refused() {
+        let range = |e: &str| Range::parse(e).unwrap();
+        let err = refuse_any_address(std::iter::empty(), range("::/0"), "::/0").unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert_eq!(
+            err.to_string(),
+            "allow-list entry \"::/0\" admits every IPv6 address, so the developer key would work from anywhere; pass --allow-any-address to store it anyway"
+        );
+        let err = refuse_any_address(
+            [range("0.0.0.0/1"), range("::1")].into_iter(),
+            range("128.0.0.0/1"),
+            "128.0.0.0/1",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "allow-list entry \"128.0.0.0/1\" together with the other entries admits every IPv4 address, so the developer key would work from anywhere; pass --allow-any-address to store it anyway"
+        );
+        // Half of a family is not all of it, and a family already open stays so.
+        assert!(refuse_any_address(std::iter::empty(), range("0.0.0.0/1"), "0.0.0.0/1").is_ok());
+        assert!(refuse_any_address(
+            [range("0.0.0.0/0")].into_iter(),
+            range("10.0.0.0/8"),
+            "10.0.0.0/8"
+        )
+        .is_ok());
+        assert!(refuse_any_address(
+            [range("0.0.0.0/1"), range("128.0.0.0/1")].into_iter(),
+            range("128.0.0.0/2"),
+            "128.0.0.0/2"
+        )
+        .is_ok());
+        // A stored entry that does not parse admits nothing.
+        let stored = vec!["bogus".to_string(), "0.0.0.0/1".to_string()];
+        assert_eq!(stored_ranges(&stored).count(), 1);
     }
 
     #[test]

@@ -64,7 +64,8 @@ enum Command {
     /// An organization's custom contact fields.
     #[command(subcommand)]
     CustomField(CustomFieldCommand),
-    /// Creates a demo organization with a member, keys and two custom fields.
+    /// Creates a demo organization with a member, keys and two custom fields, and
+    /// prints its credentials: for a local database only (refused with --remote).
     Demo,
 }
 
@@ -134,6 +135,10 @@ enum DeveloperKeyCommand {
         /// with none, no one can use it until `allow-ip` adds one).
         #[arg(long = "allow-ip", value_name = "IP_OR_CIDR")]
         allow_ip: Vec<String>,
+        /// Accept an allow-list that admits every IPv4 or IPv6 address (0.0.0.0/0,
+        /// ::/0, or ranges that together cover a family), refused without it.
+        #[arg(long)]
+        allow_any_address: bool,
     },
     /// Adds an address or range to a developer key's allow-list: {"developer_key_id", "allowed_ips"}.
     AllowIp {
@@ -141,6 +146,20 @@ enum DeveloperKeyCommand {
         #[arg(long)]
         id: String,
         /// An IPv4/IPv6 address or CIDR range.
+        #[arg(long, value_name = "IP_OR_CIDR")]
+        ip: String,
+        /// Accept an entry that makes the list admit every IPv4 or IPv6 address
+        /// (0.0.0.0/0, ::/0, or a range that completes a family), refused without it.
+        #[arg(long)]
+        allow_any_address: bool,
+    },
+    /// Removes an address or range from a developer key's allow-list, in any
+    /// spelling of it: {"developer_key_id", "allowed_ips"}.
+    RemoveIp {
+        /// The developer key's id.
+        #[arg(long)]
+        id: String,
+        /// The IPv4/IPv6 address or CIDR range to remove.
         #[arg(long, value_name = "IP_OR_CIDR")]
         ip: String,
     },
@@ -299,6 +318,14 @@ fn argument_error(e: clap::Error) -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<String, Failure> {
+    // Refused before anything runs: the demo organization's credentials are printed
+    // and meant for a local database.
+    if cli.database.remote && matches!(cli.command, Command::Demo) {
+        return Err(Failure::Input(
+            "demo is for local development only (it prints the credentials it creates) and does not run with --remote"
+                .into(),
+        ));
+    }
     let target = if cli.database.remote {
         Target::Remote
     } else {
@@ -320,9 +347,15 @@ fn run(cli: Cli) -> Result<String, Failure> {
         Command::DeveloperKey(DeveloperKeyCommand::Issue {
             api_key_id,
             allow_ip,
-        }) => admin.developer_key_issue(&api_key_id, &allow_ip),
-        Command::DeveloperKey(DeveloperKeyCommand::AllowIp { id, ip }) => {
-            admin.developer_key_allow_ip(&id, &ip)
+            allow_any_address,
+        }) => admin.developer_key_issue(&api_key_id, &allow_ip, allow_any_address),
+        Command::DeveloperKey(DeveloperKeyCommand::AllowIp {
+            id,
+            ip,
+            allow_any_address,
+        }) => admin.developer_key_allow_ip(&id, &ip, allow_any_address),
+        Command::DeveloperKey(DeveloperKeyCommand::RemoveIp { id, ip }) => {
+            admin.developer_key_remove_ip(&id, &ip)
         }
         Command::DeveloperKey(DeveloperKeyCommand::Revoke { id }) => {
             admin.developer_key_revoke(&id)

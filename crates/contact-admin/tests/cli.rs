@@ -516,3 +516,307 @@ fn demo_creates_a_ready_b2b_organization_in_one_call() {
         ]
     );
 }
+
+#[test]
+fn allow_lists_refuse_any_address_unless_asked_and_remove_entries() {
+    let db = Db::migrated("allowlist");
+    let org = db.ok(
+        &["org", "create", "--name", "Acme", "--mode", "B2B"],
+        &["org_id"],
+    );
+    let org_id = text(&org, "org_id");
+    let member = db.ok(
+        &[
+            "member",
+            "add",
+            "--org",
+            org_id,
+            "--name",
+            "Jane",
+            "--email",
+            "jane@acme.com",
+        ],
+        &["member_id"],
+    );
+    let key = db.ok(
+        &[
+            "api-key",
+            "issue",
+            "--org",
+            org_id,
+            "--member",
+            text(&member, "member_id"),
+        ],
+        &["api_key_id", "api_key"],
+    );
+    let api_key_id = text(&key, "api_key_id");
+    let before = db.snapshot();
+    let flag = "pass --allow-any-address to store it anyway";
+
+    // A whole family, alone or put together, is refused: nothing is stored.
+    db.fails_with(
+        &[
+            "developer-key",
+            "issue",
+            "--api-key-id",
+            api_key_id,
+            "--allow-ip",
+            "10.0.0.0/8",
+            "--allow-ip",
+            "0.0.0.0/0",
+        ],
+        2,
+        &format!("allow-list entry \"0.0.0.0/0\" admits every IPv4 address, so the developer key would work from anywhere; {flag}"),
+    );
+    db.fails_with(
+        &[
+            "developer-key",
+            "issue",
+            "--api-key-id",
+            api_key_id,
+            "--allow-ip",
+            " ::/0 ",
+        ],
+        2,
+        &format!("allow-list entry \"::/0\" admits every IPv6 address, so the developer key would work from anywhere; {flag}"),
+    );
+    db.fails_with(
+        &[
+            "developer-key",
+            "issue",
+            "--api-key-id",
+            api_key_id,
+            "--allow-ip",
+            "0.0.0.0/1",
+            "--allow-ip",
+            "128.0.0.0/1",
+        ],
+        2,
+        &format!("allow-list entry \"128.0.0.0/1\" together with the other entries admits every IPv4 address, so the developer key would work from anywhere; {flag}"),
+    );
+    // A prefix length 0 on another address has host bits set: not a range at all.
+    db.fails_with(
+        &[
+            "developer-key",
+            "issue",
+            "--api-key-id",
+            api_key_id,
+            "--allow-ip",
+            "10.1.2.3/0",
+        ],
+        2,
+        "\"10.1.2.3/0\" is not an IPv4 or IPv6 address or a CIDR range such as 203.0.113.0/24 (with no host bits set)",
+    );
+    assert_eq!(db.snapshot(), before);
+
+    // With the flag the entry is stored, and stderr says what that means.
+    let open = db.ok_and_stderr(
+        &[
+            "developer-key",
+            "issue",
+            "--api-key-id",
+            api_key_id,
+            "--allow-ip",
+            "0.0.0.0/0",
+            "--allow-any-address",
+        ],
+        &["developer_key_id", "developer_secret"],
+    );
+    let open_id = text(&open.0, "developer_key_id");
+    assert_eq!(
+        open.1,
+        format!("warning: every IPv4 address can use developer key {open_id}: its allow-list admits them all\n")
+    );
+    let stored = db.allowed_ips(open_id);
+    assert_eq!(stored, r#"["0.0.0.0/0"]"#);
+    assert!(AllowList::from_json(&stored)
+        .unwrap()
+        .allows("198.51.100.1"));
+
+    let dev = db.ok_warns(
+        &[
+            "developer-key",
+            "issue",
+            "--api-key-id",
+            api_key_id,
+            "--allow-ip",
+            "10.0.0.1",
+            "--allow-ip",
+            "::1",
+        ],
+        &["developer_key_id", "developer_secret"],
+        "",
+    );
+    let dev_id = text(&dev, "developer_key_id");
+    let list_keys = ["developer_key_id", "allowed_ips"];
+
+    let issued = db.snapshot();
+    db.fails_with(
+        &allow_ip(dev_id, "0.0.0.0/0", false),
+        2,
+        &format!("allow-list entry \"0.0.0.0/0\" admits every IPv4 address, so the developer key would work from anywhere; {flag}"),
+    );
+    assert_eq!(db.snapshot(), issued);
+    let half = db.ok_warns(&allow_ip(dev_id, "0.0.0.0/1", false), &list_keys, "");
+    assert_eq!(half["allowed_ips"], json!(["10.0.0.1", "::1", "0.0.0.0/1"]));
+    let refused_half = db.snapshot();
+    db.fails_with(
+        &allow_ip(dev_id, "128.0.0.0/1", false),
+        2,
+        &format!("allow-list entry \"128.0.0.0/1\" together with the other entries admits every IPv4 address, so the developer key would work from anywhere; {flag}"),
+    );
+    assert_eq!(db.snapshot(), refused_half);
+    assert_eq!(db.allowed_ips(dev_id), r#"["10.0.0.1","::1","0.0.0.0/1"]"#);
+
+    let warn_v4 = format!(
+        "warning: every IPv4 address can use developer key {dev_id}: its allow-list admits them all\n"
+    );
+    let warn_both = format!(
+        "warning: every IPv4 and IPv6 address can use developer key {dev_id}: its allow-list admits them all\n"
+    );
+    let other_half = db.ok_warns(&allow_ip(dev_id, "128.0.0.0/1", true), &list_keys, &warn_v4);
+    assert_eq!(
+        other_half["allowed_ips"],
+        json!(["10.0.0.1", "::1", "0.0.0.0/1", "128.0.0.0/1"])
+    );
+    db.ok_warns(&allow_ip(dev_id, "::/0", true), &list_keys, &warn_both);
+    assert_eq!(
+        db.allowed_ips(dev_id),
+        r#"["10.0.0.1","::1","0.0.0.0/1","128.0.0.0/1","::/0"]"#
+    );
+
+    // Removal matches the entry as parsed: 10.0.0.1/32 is the stored 10.0.0.1.
+    let removed = db.ok_warns(&remove_ip(dev_id, "10.0.0.1/32"), &list_keys, &warn_both);
+    assert_eq!(
+        Value::Object(removed),
+        json!({"developer_key_id": dev_id, "allowed_ips": ["::1", "0.0.0.0/1", "128.0.0.0/1", "::/0"]})
+    );
+    let after_removal = db.snapshot();
+    db.fails_with(
+        &remove_ip(dev_id, "10.0.0.1"),
+        2,
+        &format!("\"10.0.0.1\" is not in the allow-list of developer key {dev_id}"),
+    );
+    db.fails_with(
+        &remove_ip(dev_id, "10.0.0.0/8"),
+        2,
+        &format!("\"10.0.0.0/8\" is not in the allow-list of developer key {dev_id}"),
+    );
+    db.fails_with(
+        &remove_ip(dev_id, "10.0.0.1/8"),
+        2,
+        "\"10.0.0.1/8\" is not an IPv4 or IPv6 address or a CIDR range such as 203.0.113.0/24 (with no host bits set)",
+    );
+    assert_eq!(db.snapshot(), after_removal);
+    db.ok_warns(
+        &remove_ip(dev_id, "0:0:0:0:0:0:0:1/128"),
+        &list_keys,
+        &warn_both,
+    );
+    db.ok_warns(&remove_ip(dev_id, "::/0"), &list_keys, &warn_v4);
+    db.ok_warns(&remove_ip(dev_id, "128.0.0.0/1"), &list_keys, "");
+    assert_eq!(db.allowed_ips(dev_id), r#"["0.0.0.0/1"]"#);
+    let emptied = db.ok_warns(
+        &remove_ip(dev_id, "0.0.0.0/1"),
+        &list_keys,
+        "warning: the allow-list is empty, so no one can use this developer key until `developer-key allow-ip` adds an address\n",
+    );
+    assert_eq!(emptied["allowed_ips"], json!([]));
+    assert_eq!(db.allowed_ips(dev_id), "[]");
+
+    let unknown = "0b9a6a3c-3f5e-4c1e-9d1a-7f0e6d7c8b9a";
+    db.fails_with(
+        &["developer-key", "remove-ip", "--id", unknown, "--ip", "::1"],
+        2,
+        &format!("no developer key {unknown}"),
+    );
+    db.ok(
+        &["developer-key", "revoke", "--id", open_id],
+        &["developer_key_id", "active"],
+    );
+    let revoked = db.snapshot();
+    db.fails_with(
+        &[
+            "developer-key",
+            "remove-ip",
+            "--id",
+            open_id,
+            "--ip",
+            "0.0.0.0/0",
+        ],
+        2,
+        &format!("developer key {open_id} is revoked; its allow-list can no longer change"),
+    );
+    assert_eq!(db.snapshot(), revoked);
+    assert_eq!(db.allowed_ips(open_id), r#"["0.0.0.0/0"]"#);
+}
+
+/// `developer-key allow-ip --id ID --ip IP`, with `--allow-any-address` if `any`.
+fn allow_ip<'a>(id: &'a str, ip: &'a str, any: bool) -> Vec<&'a str> {
+    let mut args = vec!["developer-key", "allow-ip", "--id", id, "--ip", ip];
+    if any {
+        args.push("--allow-any-address");
+    }
+    args
+}
+
+/// `developer-key remove-ip --id ID --ip IP`.
+fn remove_ip<'a>(id: &'a str, ip: &'a str) -> Vec<&'a str> {
+    vec!["developer-key", "remove-ip", "--id", id, "--ip", ip]
+}
+
+#[test]
+fn demo_is_refused_with_remote_before_wrangler_runs() {
+    // A repository root of its own whose wrangler only records that it ran, so
+    // that nothing can reach a network whatever the CLI does.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let root = std::env::temp_dir().join(format!(
+        "contact-admin-remote-demo-{}-{nanos}",
+        std::process::id()
+    ));
+    let bin = root.join("node_modules/.bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(root.join("wrangler.toml"), "name = \"fake\"\n").unwrap();
+    let marker = root.join("wrangler-ran");
+    let wrangler = bin.join("wrangler");
+    std::fs::write(
+        &wrangler,
+        "#!/bin/sh\necho \"$*\" > \"$(dirname \"$0\")/../../wrangler-ran\"\nexit 1\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&wrangler, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_contact-admin"))
+            .current_dir(&root)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+
+    for args in [["--remote", "demo"], ["demo", "--remote"]] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert_eq!(
+            String::from_utf8(out.stderr).unwrap(),
+            "error: demo is for local development only (it prints the credentials it creates) and does not run with --remote\n",
+            "{args:?}"
+        );
+        assert!(!marker.exists(), "{args:?}: wrangler ran");
+    }
+
+    // The stand-in does run for other commands with --remote, so its silence
+    // above means the refusal came first.
+    let out = run(&["--remote", "org", "create", "--name", "X", "--mode", "B2B"]);
+    assert_eq!(out.status.code(), Some(1));
+    let ran = std::fs::read_to_string(&marker).unwrap();
+    assert!(ran.starts_with("d1 execute DB --json --remote --command INSERT INTO organizations"));
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -8,9 +8,53 @@
 //! assert!(list.allows("::1"));
 //! assert!(!list.allows("198.51.100.1"));
 //! ```
+//!
+//! A list can admit every address of a family, with a single range of prefix
+//! length 0 (`0.0.0.0/0`, `::/0`) or with ranges that together cover the family
+//! (`0.0.0.0/1` and `128.0.0.0/1`). Such a list is valid, but then only the
+//! secrets protect the key; [`Range::admits_every_address`] and
+//! [`AllowList::admits_every_address_of`] tell it so that tools can ask before
+//! storing one:
+//!
+//! ```
+//! use contact_core::allowlist::{AllowList, Family, Range};
+//! assert!(Range::parse("0.0.0.0/0").unwrap().admits_every_address());
+//! let halves = AllowList::parse(["0.0.0.0/1", "128.0.0.0/1"]).unwrap();
+//! assert!(halves.admits_every_address_of(Family::V4));
+//! assert!(!halves.admits_every_address_of(Family::V6));
+//! ```
 
 use std::fmt;
 use std::net::IpAddr;
+
+/// An address family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    V4,
+    V6,
+}
+
+impl Family {
+    /// Both families, IPv4 first.
+    pub const ALL: [Family; 2] = [Family::V4, Family::V6];
+
+    /// The number of bits of an address of this family.
+    fn width(self) -> u8 {
+        match self {
+            Family::V4 => 32,
+            Family::V6 => 128,
+        }
+    }
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Family::V4 => "IPv4",
+            Family::V6 => "IPv6",
+        })
+    }
+}
 
 /// One entry: a network address and its prefix length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +92,38 @@ impl Range {
             return Err(fail());
         }
         Ok(range)
+    }
+
+    /// The family of the range's addresses.
+    pub fn family(&self) -> Family {
+        match self.network {
+            IpAddr::V4(_) => Family::V4,
+            IpAddr::V6(_) => Family::V6,
+        }
+    }
+
+    /// The prefix length: 32 or 128 for a single address, 0 for a whole family.
+    pub fn prefix_len(&self) -> u8 {
+        self.prefix
+    }
+
+    /// True when this range alone admits every address of its [`family`](Self::family):
+    /// its prefix length is 0, as in `0.0.0.0/0` or `::/0`. (A prefix length 0 with
+    /// another address, such as `10.1.2.3/0`, has host bits set and does not parse.)
+    pub fn admits_every_address(&self) -> bool {
+        self.prefix == 0
+    }
+
+    /// The first and last address of the range, as numbers.
+    fn bounds(&self) -> (u128, u128) {
+        let host_bits = u32::from(bits(self.network) - self.prefix);
+        let host_mask = if host_bits >= 128 {
+            u128::MAX
+        } else {
+            (1u128 << host_bits) - 1
+        };
+        let first = masked(self.network, self.prefix);
+        (first, first | host_mask)
     }
 
     /// True when `address` is in this range. An IPv4-mapped IPv6 address
@@ -150,6 +226,60 @@ impl AllowList {
     pub fn ranges(&self) -> &[Range] {
         &self.ranges
     }
+
+    /// True when the list admits every address of `family`: one of its ranges has
+    /// prefix length 0 ([`Range::admits_every_address`]), or its ranges together
+    /// cover the family (`0.0.0.0/1` with `128.0.0.0/1`). For IPv6 the IPv4-mapped
+    /// addresses (`::ffff:0:0/96`) need no cover: [`allows`](Self::allows) takes
+    /// them as the IPv4 addresses they stand for, which only IPv4 ranges admit.
+    pub fn admits_every_address_of(&self, family: Family) -> bool {
+        let mut spans: Vec<(u128, u128)> = self
+            .ranges
+            .iter()
+            .filter(|r| r.family() == family)
+            .map(Range::bounds)
+            .collect();
+        if spans.is_empty() {
+            return false;
+        }
+        if family == Family::V6 {
+            let mapped = u128::from(std::net::Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0, 0));
+            spans.push((mapped, mapped | u128::from(u32::MAX)));
+        }
+        spans.sort_unstable();
+        let last = match family.width() {
+            128 => u128::MAX,
+            width => (1u128 << width) - 1,
+        };
+        // `next` is the lowest address no span seen so far covers.
+        let mut next = 0u128;
+        for (first, end) in spans {
+            if first > next {
+                return false;
+            }
+            if end >= last {
+                return true;
+            }
+            next = next.max(end + 1);
+        }
+        false
+    }
+
+    /// The families of which the list admits every address, IPv4 first.
+    pub fn families_admitted_entirely(&self) -> Vec<Family> {
+        Family::ALL
+            .into_iter()
+            .filter(|&family| self.admits_every_address_of(family))
+            .collect()
+    }
+}
+
+impl FromIterator<Range> for AllowList {
+    fn from_iter<I: IntoIterator<Item = Range>>(ranges: I) -> AllowList {
+        AllowList {
+            ranges: ranges.into_iter().collect(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -183,6 +313,107 @@ mod tests {
             .allows("198.51.100.1"));
         assert!(AllowList::parse(["::/0"]).unwrap().allows("2001:db8::1"));
         assert!(!AllowList::default().allows("127.0.0.1"));
+    }
+
+    #[test]
+    fn a_range_of_prefix_length_0_admits_a_whole_family() {
+        for (entry, family) in [
+            ("0.0.0.0/0", Family::V4),
+            (" 0.0.0.0/00 ", Family::V4),
+            ("::/0", Family::V6),
+            ("0:0:0:0:0:0:0:0/000", Family::V6),
+        ] {
+            let range = Range::parse(entry).unwrap();
+            assert!(range.admits_every_address(), "{entry}");
+            assert_eq!(range.family(), family, "{entry}");
+            assert_eq!(range.prefix_len(), 0, "{entry}");
+            let list = AllowList::parse([entry]).unwrap();
+            assert!(list.admits_every_address_of(family), "{entry}");
+            assert_eq!(list.families_admitted_entirely(), vec![family], "{entry}");
+        }
+        for entry in [
+            "0.0.0.0/1",
+            "128.0.0.0/1",
+            "0.0.0.0",
+            "10.0.0.0/8",
+            "::/1",
+            "::",
+            "2001:db8::/32",
+        ] {
+            let range = Range::parse(entry).unwrap();
+            assert!(!range.admits_every_address(), "{entry}");
+            let list = AllowList::parse([entry]).unwrap();
+            assert_eq!(list.families_admitted_entirely(), vec![], "{entry}");
+        }
+        // Another address with prefix length 0 has host bits set: not an entry.
+        assert!(Range::parse("10.1.2.3/0").is_err());
+        assert!(Range::parse("::1/0").is_err());
+        assert_eq!(Family::V4.to_string(), "IPv4");
+        assert_eq!(Family::V6.to_string(), "IPv6");
+    }
+
+    #[test]
+    fn ranges_that_together_cover_a_family_admit_all_of_it() {
+        let halves = AllowList::parse(["128.0.0.0/1", "::1", "0.0.0.0/1"]).unwrap();
+        assert!(halves.admits_every_address_of(Family::V4));
+        assert!(!halves.admits_every_address_of(Family::V6));
+        assert_eq!(halves.families_admitted_entirely(), vec![Family::V4]);
+        // Overlapping and nested ranges, in any order.
+        let overlapping = AllowList::parse([
+            "192.0.0.0/2",
+            "0.0.0.0/2",
+            "64.0.0.0/2",
+            "10.0.0.0/8",
+            "128.0.0.0/2",
+        ])
+        .unwrap();
+        assert!(overlapping.admits_every_address_of(Family::V4));
+        // One address missing is not everything.
+        let gap =
+            AllowList::parse(["0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/3", "224.0.0.0/4"]).unwrap();
+        assert!(!gap.admits_every_address_of(Family::V4));
+        assert!(gap.allows("223.255.255.255"));
+        assert!(!gap.allows("240.0.0.1"));
+        let v6 = AllowList::parse(["8000::/1", "::/1", "0.0.0.0/0"]).unwrap();
+        assert_eq!(
+            v6.families_admitted_entirely(),
+            vec![Family::V4, Family::V6]
+        );
+        assert!(!AllowList::default().admits_every_address_of(Family::V4));
+        assert!(!AllowList::default().admits_every_address_of(Family::V6));
+        assert_eq!(AllowList::default().families_admitted_entirely(), vec![]);
+    }
+
+    #[test]
+    fn ipv6_coverage_needs_no_ipv4_mapped_addresses() {
+        // Every IPv6 address but ::ffff:0:0/96: the sibling of each of its first 96
+        // prefixes. The mapped addresses count as IPv4, so nothing is left out.
+        let mapped = u128::from(std::net::Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0, 0));
+        let siblings: Vec<String> = (1..=96u32)
+            .map(|prefix| {
+                let flipped = mapped ^ (1u128 << (128 - prefix));
+                let network = flipped >> (128 - prefix) << (128 - prefix);
+                format!("{}/{prefix}", std::net::Ipv6Addr::from(network))
+            })
+            .collect();
+        let list = AllowList::parse(siblings.iter().map(String::as_str)).unwrap();
+        assert!(list.allows("2001:db8::1") && list.allows("::1") && list.allows("::"));
+        assert!(!list.allows("::ffff:10.0.0.1"));
+        assert!(list.admits_every_address_of(Family::V6));
+        assert!(!list.admits_every_address_of(Family::V4));
+        // Without one sibling, a block of real IPv6 addresses is left out.
+        let fewer = AllowList::parse(siblings[1..].iter().map(String::as_str)).unwrap();
+        assert!(!fewer.admits_every_address_of(Family::V6));
+    }
+
+    #[test]
+    fn lists_collect_from_ranges() {
+        let list: AllowList = ["10.0.0.0/8", "::/0"]
+            .into_iter()
+            .map(|e| Range::parse(e).unwrap())
+            .collect();
+        assert_eq!(list, AllowList::parse(["10.0.0.0/8", "::/0"]).unwrap());
+        assert_eq!(list.families_admitted_entirely(), vec![Family::V6]);
     }
 
     #[test]

@@ -83,9 +83,21 @@ impl Db {
     /// Runs a command that must succeed and print one JSON object on one line;
     /// answers the object after checking its keys are exactly `keys`.
     pub fn ok(&self, args: &[&str], keys: &[&str]) -> Map<String, Value> {
+        self.ok_and_stderr(args, keys).0
+    }
+
+    /// As `ok`, and checks that stderr is exactly `stderr` (`""` for nothing).
+    pub fn ok_warns(&self, args: &[&str], keys: &[&str], stderr: &str) -> Map<String, Value> {
+        let (object, got) = self.ok_and_stderr(args, keys);
+        assert_eq!(got, stderr, "{args:?}: stderr");
+        object
+    }
+
+    /// As `ok`, and answers what the command wrote on stderr.
+    pub fn ok_and_stderr(&self, args: &[&str], keys: &[&str]) -> (Map<String, Value>, String) {
         let out = self.run(args);
         let stdout = String::from_utf8(out.stdout).unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         assert!(
             out.status.success(),
             "{args:?} failed ({:?}): {stderr}",
@@ -104,7 +116,7 @@ impl Db {
         got.sort_unstable();
         want.sort_unstable();
         assert_eq!(got, want, "{args:?}: keys of {stdout}");
-        object
+        (object, stderr)
     }
 
     /// Runs a command that must fail with `code`, print nothing on stdout, and
@@ -122,6 +134,27 @@ impl Db {
             stderr.contains(needle),
             "{args:?}: {stderr:?} does not mention {needle:?}"
         );
+    }
+
+    /// Runs a command that must fail with `code`, print nothing on stdout, and
+    /// print exactly `error: {message}` and a newline on stderr.
+    pub fn fails_with(&self, args: &[&str], code: i32, message: &str) {
+        let out = self.run(args);
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}: stdout {:?}", out.stdout);
+        assert_eq!(stderr, format!("error: {message}\n"), "{args:?}: stderr");
+    }
+
+    /// The stored `allowed_ips` text of a developer key.
+    pub fn allowed_ips(&self, developer_key_id: &str) -> String {
+        let rows = self.query(&format!(
+            "SELECT allowed_ips FROM developer_keys WHERE id = '{developer_key_id}'"
+        ));
+        rows[0][0]["allowed_ips"]
+            .as_str()
+            .expect("allowed_ips is text")
+            .to_string()
     }
 
     /// Runs SQL through wrangler and answers the rows of each statement.
