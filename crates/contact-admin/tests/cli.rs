@@ -416,6 +416,23 @@ fn bad_input_is_refused_with_one_line_and_changes_nothing() {
         2,
         "pattern does not compile",
     );
+    // A pattern the Worker could not afford to compile on a request is refused here.
+    db.fails(
+        &[
+            "custom-field",
+            "add",
+            "--org",
+            org_id,
+            "--tag",
+            "code",
+            "--type",
+            "text",
+            "--pattern",
+            r"\w{100}",
+        ],
+        2,
+        "pattern is too large once compiled (the limit is 256 KiB)",
+    );
     db.fails(
         &[
             "custom-field",
