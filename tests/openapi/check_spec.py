@@ -9,7 +9,8 @@
   the request schema; for the other cases, how many the schema rejects as well.
 - consistency: the spec names the same top-level keys, contact and entity fields,
   length limits, tag limits, country codes and error codes (with their HTTP statuses)
-  as the Rust core it describes (crates/contact-core/src).
+  as the contract the Rust core exports (`cargo run -q -p contact-core --example
+  contract`, read from the tables its checks run on).
 
 Two independent JSON Schema 2020-12 validators judge every instance: `jsonschema`
 (Python's `re` for patterns) and `jsonschema_rs` (Rust's regex engines); an instance
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -32,7 +34,6 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = ROOT / "openapi.yaml"
 CASES_DIR = ROOT / "tests" / "cases"
-CORE = ROOT / "crates" / "contact-core" / "src"
 PATH = "/apis/v2/public/crm/addContactsFull"
 OPERATION = ("paths", PATH, "post")
 REQUEST_SCHEMA = "#/components/schemas/AddContactRequest"
@@ -205,19 +206,13 @@ def check_cases(spec: dict) -> dict:
 # ------------------------------------------------------------------ consistency
 
 
-def rust(path: str) -> str:
-    return (CORE / path).read_text(encoding="utf-8")
-
-
-def rust_table(source: str, name: str) -> list[tuple[str, str]]:
-    """The (json name, rule) pairs of a field table in fields.rs, in order."""
-    body = source.split(f"pub static {name}:")[1].split("];")[0]
-    fields = []
-    for m in re.finditer(r'(text|field)\("(\w+)", "\w+", ([^)]*\)?)\)', body):
-        kind, json_name, rest = m.groups()
-        rule = f"Text({rest.strip()})" if kind == "text" else rest.strip()
-        fields.append((json_name, rule))
-    return fields
+def load_contract() -> dict:
+    """The contract as the core exports it."""
+    out = subprocess.run(
+        ["cargo", "run", "-q", "-p", "contact-core", "--example", "contract"],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    )
+    return json.loads(out.stdout)
 
 
 def component_of(schema: dict) -> str | None:
@@ -231,50 +226,48 @@ def component_of(schema: dict) -> str | None:
 
 
 RULE_COMPONENTS = {
-    "Rule::Email": "Email",
-    "Rule::Phone": "Phone",
-    "Rule::Url": "WebAddress",
-    "Rule::Country": "Country",
-    "Rule::Tags": "Tags",
-    "Rule::CustomFields": "CustomFields",
-    "Rule::Uuid": None,  # contact.id: an inline optional UUID
-    "Rule::Text(10_000, Lines::Multi)": "Notes",
+    "email": "Email",
+    "phone": "Phone",
+    "url": "WebAddress",
+    "country": "Country",
+    "tags": "Tags",
+    "custom_fields": "CustomFields",
+    "uuid": None,  # contact.id: an inline optional UUID
 }
 
 
 def check_consistency(spec: dict) -> dict:
     failures = []
     schemas = spec["components"]["schemas"]
-    fields_rs = rust("fields.rs")
+    contract = load_contract()
+    limits = contract["limits"]
 
     def expect(cond: bool, message: str):
         if not cond:
             failures.append(message)
 
     # Top-level keys.
-    top = re.search(r"TOP_LEVEL_KEYS: \[&str; \d+\] = \[(.*?)\];", rust("request.rs"), re.S)
-    expect(top is not None, "request.rs: TOP_LEVEL_KEYS not found")
-    if top:
-        keys = re.findall(r'"(\w+)"', top.group(1))
-        props = list(schemas["AddContactRequest"]["properties"])
-        expect(sorted(keys) == sorted(props), f"top-level keys: core {keys}, spec {props}")
+    keys = contract["top_level_keys"]
+    props = list(schemas["AddContactRequest"]["properties"])
+    expect(sorted(keys) == sorted(props), f"top-level keys: core {keys}, spec {props}")
 
     # Contact and entity fields, with their rules and limits.
-    for table, component in (("CONTACT", "Contact"), ("ENTITY", "Entity")):
-        core_fields = rust_table(fields_rs, table)
-        expect(len(core_fields) > 5, f"fields.rs: table {table} not parsed")
+    for table, component in (("contact_fields", "Contact"), ("entity_fields", "Entity")):
+        core_fields = contract[table]
+        names = [f["name"] for f in core_fields]
         props = schemas[component]["properties"]
-        expect(
-            [n for n, _ in core_fields] == list(props),
-            f"{component} fields: core {[n for n, _ in core_fields]}, spec {list(props)}",
-        )
-        for name, rule in core_fields:
+        expect(names == list(props), f"{component} fields: core {names}, spec {list(props)}")
+        for f in core_fields:
+            name, rule = f["name"], f["rule"]
             if name not in props:
                 continue
             got = component_of(props[name])
-            text = re.fullmatch(r"Text\((\d+)\)", rule)
-            if text:
-                limit = int(text.group(1))
+            if rule["type"] == "text" and rule.get("multiline"):
+                expect(got == "Notes", f"{component}.{name}: core {rule}, spec {got}")
+                expect(schemas["Notes"]["x-trimmed-max-length"] == rule["max_chars"], f"Notes: x-trimmed-max-length is not {rule['max_chars']}")
+                expect(schemas["Notes"]["maxLength"] == rule["max_chars"], f"Notes: maxLength is not {rule['max_chars']}")
+            elif rule["type"] == "text":
+                limit = rule["max_chars"]
                 want = f"Text{limit}"
                 expect(got == want, f"{component}.{name}: core {rule}, spec {got}")
                 expect(
@@ -285,38 +278,35 @@ def check_consistency(spec: dict) -> dict:
                     "{0,%d}" % (limit - 2) in schemas.get(want, {}).get("pattern", ""),
                     f"{want}: the pattern does not allow {limit} characters",
                 )
-            elif rule in RULE_COMPONENTS:
-                expect(got == RULE_COMPONENTS[rule], f"{component}.{name}: core {rule}, spec {got}")
+            elif rule["type"] in RULE_COMPONENTS:
+                expect(got == RULE_COMPONENTS[rule["type"]], f"{component}.{name}: core {rule}, spec {got}")
             else:
                 failures.append(f"{component}.{name}: core rule {rule} has no counterpart in this check")
-        required = re.findall(r'required_to_create: true,\s*\.\.(?:text|field)\("(\w+)"', fields_rs.split(f"pub static {table}:")[1].split("];")[0])
-        if component == "Contact":
-            expect(required == ["firstName", "primaryEmail"], f"contact fields required to create: core {required}")
-    notes = re.search(r'field\("notes", "notes", Rule::Text\(([\d_]+), Lines::Multi\)\)', fields_rs)
-    notes_limit = int(notes.group(1).replace("_", "")) if notes else None
-    expect(schemas["Notes"]["x-trimmed-max-length"] == notes_limit, f"Notes: x-trimmed-max-length is not {notes_limit}")
-    expect(schemas["Notes"]["maxLength"] == notes_limit, f"Notes: maxLength is not {notes_limit}")
+    expect(contract["required_to_create"] == ["firstName", "primaryEmail"], f"contact fields required to create: core {contract['required_to_create']}")
 
     # Tags.
-    max_tags = int(re.search(r"pub const MAX_TAGS: usize = (\d+);", fields_rs).group(1))
-    max_tag_chars = int(re.search(r"pub const MAX_TAG_CHARS: usize = (\d+);", fields_rs).group(1))
+    max_tags, max_tag_chars = limits["max_tags"], limits["max_tag_chars"]
     expect(schemas["Tags"]["maxItems"] == max_tags, f"Tags.maxItems is not {max_tags}")
     expect(schemas["Tag"]["x-trimmed-max-length"] == max_tag_chars, f"Tag length is not {max_tag_chars}")
     expect("{0,%d}" % (max_tag_chars - 2) in schemas["Tag"]["pattern"], "Tag pattern length")
 
-    # E-mail limits.
-    email_rs = rust("rules/email.rs")
-    local = int(re.search(r"MAX_LOCAL_OCTETS: usize = (\d+);", email_rs).group(1))
-    whole = int(re.search(r"MAX_ADDRESS_OCTETS: usize = (\d+);", email_rs).group(1))
+    # E-mail and web address limits.
+    local, whole = limits["email_max_local_octets"], limits["email_max_address_octets"]
     email_patterns = [p["pattern"] for p in schemas["Email"]["allOf"]]
     expect(any("]{1,%d}@" % local in p for p in email_patterns), f"Email: local part limit is not {local}")
     expect(any("\\S{0,%d}" % whole in p for p in email_patterns), f"Email: address limit is not {whole}")
-    url_max = int(re.search(r"pub const MAX_CHARS: usize = (\d+);", rust("rules/url.rs")).group(1))
+    url_max = limits["url_max_chars"]
     expect(schemas["WebAddress"]["x-trimmed-max-length"] == url_max, f"WebAddress: x-trimmed-max-length is not {url_max}")
     expect(schemas["WebAddress"]["maxLength"] == url_max, f"WebAddress: maxLength is not {url_max}")
 
+    # The error answer's caps.
+    error = schemas["Error"]["properties"]
+    expect(error["errors"]["maxItems"] == limits["max_listed_problems"], "Error.errors.maxItems differs from the core's cap")
+    expect(error["data"]["maxItems"] == limits["max_listed_problems"], "Error.data.maxItems differs from the core's cap")
+    expect(error["candidate_ids"]["maxItems"] == limits["max_phone_candidates"], "Error.candidate_ids.maxItems differs from the core")
+
     # Country codes.
-    codes = re.findall(r'"([A-Z]{2})"', rust("rules/country.rs").split("pub const CODES")[1].split("];")[0])
+    codes = contract["countries"]
     enum = [c for c in schemas["Country"]["anyOf"][0]["enum"]]
     expect(codes == enum, f"country codes differ: only in core {sorted(set(codes) - set(enum))}, only in spec {sorted(set(enum) - set(codes))}")
     country_re = re.compile(schemas["Country"]["anyOf"][1]["pattern"])
@@ -325,17 +315,9 @@ def check_consistency(spec: dict) -> dict:
     expect(all(country_re.search(c.lower()) for c in codes), "the country pattern refuses lower case")
 
     # Error codes and their HTTP statuses.
-    problem_rs = rust("problem.rs")
-    variants = re.findall(r"^\s+(\w+),$", problem_rs.split("pub enum Code {")[1].split("}")[0], re.M)
-    wire = dict(re.findall(r'Code::(\w+) => "([A-Z_]+)"', problem_rs))
-    core_codes = [wire[v] for v in variants]
+    core_codes = [c["code"] for c in contract["codes"]]
     expect(core_codes == schemas["ErrorCode"]["enum"], f"error codes: core {core_codes}, spec {schemas['ErrorCode']['enum']}")
-    status_of = {}
-    status_fn = problem_rs.split("pub fn http_status")[1].split("pub fn as_str")[0]
-    for arm in re.finditer(r"((?:Code::\w+\s*\|?\s*)+)=> (\d{3})", status_fn):
-        for v in re.findall(r"Code::(\w+)", arm.group(1)):
-            status_of[wire[v]] = arm.group(2)
-    expect(set(status_of) == set(core_codes), f"problem.rs: statuses not parsed for {sorted(set(core_codes) - set(status_of))}")
+    status_of = {c["code"]: str(c["status"]) for c in contract["codes"]}
     responses = spec["paths"][PATH]["post"]["responses"]
     for code, status in sorted(status_of.items()):
         expect(status in responses, f"{code}: HTTP {status} is not documented")

@@ -5,12 +5,14 @@
 //! fails on a guard or a unique index means another request changed the rows first:
 //! the rows are read again and the request planned again.
 
-use crate::custom::{Definitions, DefinitionsCache};
-use crate::gate::{ApiKeyRecord, Credentials, DeveloperKeyRecord};
-use crate::plan::{self, Context, Decision, Found, Probe, Statement, StoredEntity};
-use crate::problem::{Code, Failure, ProblemCode};
-use crate::request::{self, parse_body};
-use crate::secrets;
+use crate::auth::gate::{ApiKeyRecord, Credentials, DeveloperKeyRecord};
+use crate::auth::secrets;
+use crate::store::read::{self, Found, Probe, StoredEntity};
+use crate::store::{decide, sql, Action, Context, Decision, EntityAction, Statement, WritePlan};
+use crate::validate::custom::{Definitions, DefinitionsCache};
+use crate::validate::problem::{Code, Failure, ProblemCode};
+use crate::validate::request::MAX_BODY_BYTES;
+use crate::validate::{self as checks, parse_body};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 use std::cell::RefCell;
@@ -114,7 +116,7 @@ pub fn preflight(
         ));
     }
     match content_length {
-        Some(len) if len > request::MAX_BODY_BYTES as u64 => Err(request::too_large(
+        Some(len) if len > MAX_BODY_BYTES as u64 => Err(checks::too_large(
             usize::try_from(len).unwrap_or(usize::MAX),
         )),
         _ => Ok(()),
@@ -124,8 +126,8 @@ pub fn preflight(
 /// The body bytes as text: too large is `PAYLOAD_TOO_LARGE`, not UTF-8 is
 /// `INVALID_JSON`.
 pub fn body_text(bytes: &[u8]) -> Result<&str, Failure> {
-    if bytes.len() > request::MAX_BODY_BYTES {
-        return Err(request::too_large(bytes.len()));
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(checks::too_large(bytes.len()));
     }
     std::str::from_utf8(bytes)
         .map_err(|_| Failure::new(Code::InvalidJson, "The request body is not valid UTF-8"))
@@ -178,7 +180,7 @@ async fn run(
     let api_key = text("api_key");
     if !secrets::has_format(secrets::SecretKind::ApiKey, api_key) {
         return Err(
-            request::check(&body, &Definitions::default(), &mut Credentials::default())
+            checks::check(&body, &Definitions::default(), &mut Credentials::default())
                 .err()
                 .map(Fault::Refused)
                 .unwrap_or_else(|| Fault::Internal("a malformed api key passed the checks".into())),
@@ -187,18 +189,18 @@ async fn run(
     let key_digest = secrets::digest(api_key);
     let secret_digest = secrets::digest(text("developer_secret"));
     let probe = Probe::from_body(&body);
-    let reads = plan::read_statements(&key_digest, &secret_digest, text("member_id"), &probe);
+    let reads = read::read_statements(&key_digest, &secret_digest, text("member_id"), &probe);
     let mut round_trips = 1;
     let rows = db.batch(&reads).await.map_err(|e| db_fault("read", e))?;
     let [credential_rows, contact_rows, entity_rows] = <[Rows; 3]>::try_from(rows)
         .map_err(|_| Fault::Internal("read answered the wrong number of results".into()))?;
     let (mut credentials, definitions) = credentials(credential_rows, call.client_ip)?;
-    let caller = request::authenticate(&body, &mut credentials)?;
+    let caller = checks::authenticate(&body, &mut credentials)?;
     // Patterns are compiled only for a caller who passed every credential check.
     let definitions = DEFINITIONS
         .with(|cache| cache.borrow_mut().get(&caller.org_id, &definitions))
         .map_err(|e| Fault::Internal(format!("stored custom field definition: {e}")))?;
-    let request = request::validate(&body, caller, &definitions)?;
+    let request = checks::validate(&body, caller, &definitions)?;
     let (crm_mode, api_key_id) = match &credentials.api_key {
         Some(key) => (key.crm_mode, key.api_key_id.clone()),
         None => return Err(Fault::Internal("no api key after authentication".into())),
@@ -218,10 +220,10 @@ async fn run(
     };
     for attempt in 1..=MAX_WRITE_ATTEMPTS {
         let write = loop {
-            match plan::plan(&request, &found, &fetched_names, &ctx)? {
+            match decide(&request, &found, &fetched_names, &ctx)? {
                 Decision::Write(write) => break write,
                 Decision::FetchEntity(key) => {
-                    let statement = plan::entity_by_name_statement(&request.org_id, &key);
+                    let statement = read::entity_by_name_statement(&request.org_id, &key);
                     round_trips += 1;
                     let rows = db
                         .batch(&[statement])
@@ -234,6 +236,7 @@ async fn run(
                 }
             }
         };
+        let statements = sql::statements(&write, &request, &ctx);
         let debug = |round_trips: u32| {
             request.debug.then(|| {
                 json!({
@@ -243,27 +246,17 @@ async fn run(
                     "crm_mode": crm_mode,
                     "mode": request.mode,
                     "lookup_by": request.lookup_by,
-                    "statements": write.statements.len(),
+                    "statements": statements.len(),
                     "normalized": request.to_json(),
                 })
             })
         };
         if request.dry_run {
-            return Ok(success(plan::success_json(
-                &write,
-                true,
-                debug(round_trips),
-            )));
+            return Ok(success(success_body(&write, true, debug(round_trips))));
         }
         round_trips += 1;
-        match db.batch(&write.statements).await {
-            Ok(_) => {
-                return Ok(success(plan::success_json(
-                    &write,
-                    false,
-                    debug(round_trips),
-                )))
-            }
+        match db.batch(&statements).await {
+            Ok(_) => return Ok(success(success_body(&write, false, debug(round_trips)))),
             Err(DbError::Conflict(conflict)) => {
                 // Another request wrote first: read the candidates again and re-plan.
                 db.pause(attempt + 1).await;
@@ -297,7 +290,7 @@ async fn run(
 
 /// What the first read found, without the entities a plan fetched after it, to
 /// compare with a re-read of the same statements.
-fn first_read(found: &Found, probe: &plan::Probe, fetched: &[String]) -> Found {
+fn first_read(found: &Found, probe: &Probe, fetched: &[String]) -> Found {
     let extra: Vec<&String> = fetched
         .iter()
         .filter(|k| !probe.entity_name_keys.contains(k))
@@ -322,7 +315,7 @@ fn unchanged_conflict(conflict: &str) -> Fault {
         Fault::Refused(Failure::at(
             Code::ContactExists,
             "Contact already exists",
-            crate::problem::Problem::new(
+            crate::validate::problem::Problem::new(
                 "contact.primaryEmail",
                 ProblemCode::ContactExists,
                 "a contact with this primaryEmail already exists",
@@ -409,4 +402,43 @@ thread_local! {
 /// definitions: once per organization and version of its definitions.
 pub fn definitions_compiled() -> u64 {
     DEFINITIONS.with(|cache| cache.borrow().compiled())
+}
+
+/// The success body of the contract; a dry run says what would happen.
+fn success_body(plan: &WritePlan, dry_run: bool, debug: Option<Value>) -> Value {
+    let (action, message) = match (plan.action, dry_run) {
+        (Action::Created, false) => ("created", "Contact created successfully"),
+        (Action::Updated, false) => ("updated", "Contact updated successfully"),
+        (Action::Created, true) => (
+            "would_create",
+            "Dry run: the contact would be created; nothing was written",
+        ),
+        (Action::Updated, true) => (
+            "would_update",
+            "Dry run: the contact would be updated; nothing was written",
+        ),
+    };
+    // Ids of rows a dry run did not create do not exist: they are reported as null.
+    let contact_id = match (dry_run, plan.action) {
+        (true, Action::Created) => Value::Null,
+        _ => plan.contact_id.clone().into(),
+    };
+    let entity_id = match (dry_run, plan.entity_action) {
+        (true, EntityAction::Created) => Value::Null,
+        _ => plan
+            .entity_id
+            .clone()
+            .map(Value::from)
+            .unwrap_or(Value::Null),
+    };
+    let mut data = Map::new();
+    data.insert("action".into(), action.into());
+    data.insert("message".into(), message.into());
+    data.insert("entity_id".into(), entity_id);
+    data.insert("contact_id".into(), contact_id);
+    data.insert("entity_action".into(), json!(plan.entity_action));
+    if let Some(debug) = debug {
+        data.insert("debug".into(), debug);
+    }
+    json!({"data": data, "status": "success"})
 }

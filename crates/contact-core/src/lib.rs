@@ -1,11 +1,16 @@
 //! The contact upsert API's rules as one pure crate: no I/O, the same code natively,
 //! in the Cloudflare Worker and in the browser.
 //!
-//! - [`parse_body`] and [`check`] run the contract's checks in order on a request
-//!   body and answer a normalized [`ContactRequest`] or a [`Failure`].
-//! - [`plan::plan`] turns a checked request and the rows the database holds into the
-//!   statements of one atomic write.
-//! - [`allowlist`] and [`secrets`] hold the pure parts of authentication.
+//! Three layers and the flow that joins them:
+//! - [`validate`]: [`parse_body`] and [`check`] run the contract's checks in order on
+//!   a request body and answer a normalized [`ContactRequest`] or a [`Failure`];
+//!   field tables, rules, custom fields and problems as data.
+//! - [`auth`]: the secrets' format and digest, the IP allow-list, and the [`gate`]
+//!   that answers the credential steps.
+//! - [`store`]: the read, the pure decision of a write, and its SQL.
+//! - [`endpoint`]: the whole flow with the database behind a trait.
+//!
+//! [`check_order`] maps each of the contract's 13 steps to the code that runs it.
 //!
 //! ```
 //! use contact_core::{check, parse_body, custom::Definitions, gate::Offline};
@@ -14,18 +19,14 @@
 //! assert_eq!(failure.code.as_str(), "MISSING_API_KEY");
 //! ```
 
-pub mod allowlist;
-pub mod custom;
+pub mod auth;
+pub mod check_order;
+pub mod contract;
 pub mod endpoint;
-pub mod fields;
-pub mod gate;
-pub mod json;
-pub mod plan;
-pub mod problem;
-pub mod request;
-pub mod rules;
-pub mod secrets;
-mod suggest;
+pub mod store;
+pub mod validate;
 
-pub use problem::{Code, Failure, Problem};
-pub use request::{check, check_contact, check_field, parse_body, ContactRequest, LookupBy, Mode};
+pub use auth::{allowlist, gate, secrets};
+pub use validate::problem::{Code, Failure, Problem, ProblemCode};
+pub use validate::request::{ContactRequest, LookupBy, Mode};
+pub use validate::{check, check_contact, check_field, custom, fields, json, parse_body, rules};

@@ -5,7 +5,7 @@
 mod support;
 
 use contact_core::endpoint;
-use contact_core::problem::{MAX_ECHOED_CHARS, MAX_LISTED_PROBLEMS};
+use contact_core::validate::problem::{MAX_ECHOED_CHARS, MAX_LISTED_PROBLEMS};
 use serde_json::{json, Value};
 use support::*;
 

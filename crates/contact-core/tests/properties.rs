@@ -4,8 +4,8 @@
 
 use contact_core::custom::{Definition, Definitions};
 use contact_core::gate::Offline;
-use contact_core::request::{email_key, phone_key, MAX_BODY_BYTES, TOP_LEVEL_KEYS};
 use contact_core::rules::{country, phone};
+use contact_core::validate::request::{email_key, phone_key, MAX_BODY_BYTES, TOP_LEVEL_KEYS};
 use contact_core::{check, fields, parse_body, Code};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;

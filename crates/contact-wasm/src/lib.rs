@@ -146,8 +146,8 @@ pub fn lookup_key(
         return Err(type_error("lookupKey: the value must be a string"));
     };
     match kind.as_string().as_deref() {
-        Some("email") => Ok(contact_core::request::email_key(&value)),
-        Some("phone") => Ok(contact_core::request::phone_key(&value)),
+        Some("email") => Ok(contact_core::validate::request::email_key(&value)),
+        Some("phone") => Ok(contact_core::validate::request::phone_key(&value)),
         _ => Err(type_error(
             "lookupKey: the kind must be \"email\" or \"phone\"",
         )),

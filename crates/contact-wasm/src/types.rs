@@ -254,7 +254,7 @@ pub struct FieldError {
     /// What, as a stable snake_case code to branch on: `required`,
     /// `invalid_email`, `too_long`, `unknown_field`, `invalid_option`, …
     #[tsify(type = "ProblemCode")]
-    pub code: contact_core::problem::ProblemCode,
+    pub code: contact_core::validate::problem::ProblemCode,
     /// What, for people: `not a valid e-mail address`.
     pub message: String,
 }
@@ -328,7 +328,7 @@ pub struct InvalidVerdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use contact_core::{fields, request::TOP_LEVEL_KEYS};
+    use contact_core::{fields, validate::request::TOP_LEVEL_KEYS};
 
     fn keys(value: impl Serialize) -> Vec<String> {
         match serde_json::to_value(value).expect("serializes") {

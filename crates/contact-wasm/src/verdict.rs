@@ -5,7 +5,7 @@
 use crate::types::{FieldError, InvalidVerdict, ValidVerdict, Verdict};
 use contact_core::custom::Definitions;
 use contact_core::gate::Offline;
-use contact_core::request::{too_large, MAX_BODY_BYTES};
+use contact_core::validate::{request::MAX_BODY_BYTES, too_large};
 use contact_core::{Code, Failure, LookupBy, Mode};
 use serde_json::Value;
 
@@ -204,7 +204,7 @@ mod tests {
             errors,
             vec![FieldError {
                 path: "contact.primaryEmail".into(),
-                code: contact_core::problem::ProblemCode::InvalidEmail,
+                code: contact_core::validate::problem::ProblemCode::InvalidEmail,
                 message: "not a valid e-mail address".into()
             }]
         );

@@ -2,7 +2,7 @@
 //! one transaction.
 
 use contact_core::endpoint::{Database, DbError, Rows};
-use contact_core::plan::Statement;
+use contact_core::store::Statement;
 use serde_json::{Map, Number, Value};
 use wasm_bindgen::JsValue;
 use worker::D1Database;

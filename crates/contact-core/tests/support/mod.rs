@@ -5,8 +5,8 @@
 #![allow(dead_code)]
 
 use contact_core::endpoint::{self, Call, Database, DbError, Outcome, Rows};
-use contact_core::plan::Statement;
 use contact_core::secrets;
+use contact_core::store::Statement;
 use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
 use rusqlite::Connection;
 use serde_json::{json, Map, Value};

@@ -10,7 +10,7 @@ pub mod text;
 pub mod url;
 pub mod uuid;
 
-pub use crate::problem::ProblemCode;
+pub use crate::validate::problem::ProblemCode;
 
 /// A rule's verdict against one value: a stable code and a readable message.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,8 +3,8 @@
 //! step, so one sequence serves the server ([`Credentials`], built from one D1 read)
 //! and the browser ([`Offline`], which cannot know and lets every step pass).
 
-use crate::allowlist::AllowList;
-use crate::problem::{Code, Failure};
+use crate::auth::allowlist::AllowList;
+use crate::validate::problem::{Code, Failure};
 use serde::{Deserialize, Serialize};
 
 /// The answers of steps 4, 6, 7, 8 and 9, in that order.

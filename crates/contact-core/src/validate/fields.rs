@@ -1,7 +1,7 @@
 //! The contract's field tables: each contact and entity field with its JSON name,
 //! its column and its rule.
 
-use crate::rules::text::Lines;
+use crate::validate::rules::text::Lines;
 
 /// The rule a field's value follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,8 +13,8 @@
 //! assert_eq!(problems[0].message, "must be one of: Technology, Finance");
 //! ```
 
-use crate::problem::{Problem, ProblemCode};
-use crate::rules::{date, text};
+use crate::validate::problem::{Problem, ProblemCode};
+use crate::validate::rules::{date, text};
 use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -48,6 +48,15 @@ pub enum FieldType {
 }
 
 impl FieldType {
+    pub const ALL: [FieldType; 6] = [
+        FieldType::Text,
+        FieldType::Number,
+        FieldType::Boolean,
+        FieldType::Date,
+        FieldType::Select,
+        FieldType::Multiselect,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             FieldType::Text => "text",
@@ -283,7 +292,8 @@ impl Definitions {
             return "unknown custom field: this organization defines no custom fields".into();
         }
         let tags = || self.iter().map(|d| d.tag.as_str());
-        let hint = crate::suggest::closest(tag, tags()).map(|s| format!("did you mean {s}?"));
+        let hint =
+            crate::validate::suggest::closest(tag, tags()).map(|s| format!("did you mean {s}?"));
         match (hint, list_tags) {
             (Some(hint), true) => format!(
                 "unknown custom field; {hint} the defined fields are: {}",
@@ -316,7 +326,10 @@ impl Definitions {
 
 /// The path of a tag that is not defined, the tag cut as problems repeat keys.
 fn unknown_path(tag: &str) -> String {
-    format!("contact.customFields.{}", crate::problem::echo(tag))
+    format!(
+        "contact.customFields.{}",
+        crate::validate::problem::echo(tag)
+    )
 }
 
 type Verdict = Result<Value, (ProblemCode, String)>;

@@ -186,7 +186,7 @@ pub const MAX_ECHOED_CHARS: usize = 64;
 /// [`MAX_ECHOED_CHARS`] characters.
 ///
 /// ```
-/// use contact_core::problem::echo;
+/// use contact_core::validate::problem::echo;
 /// assert_eq!(echo("nickname"), "nickname");
 /// assert_eq!(echo(&"x".repeat(100)), format!("{}…", "x".repeat(64)));
 /// ```

@@ -1,0 +1,18 @@
+//! Validation: the request model, its parsing, the checks of the contract in order,
+//! the field tables and rules, custom fields, and problems as data. Pure: the same
+//! verdicts natively, in the Worker and in the browser.
+
+pub(crate) mod checks;
+pub mod custom;
+pub mod fields;
+pub mod json;
+pub(crate) mod parse;
+pub mod problem;
+pub(crate) mod record;
+pub mod request;
+pub mod rules;
+pub(crate) mod suggest;
+
+pub use checks::{authenticate, check, validate, Caller};
+pub use parse::{parse_body, too_large, too_large_streamed};
+pub use record::{check_contact, check_field, read_contact, read_value, type_name};
