@@ -2,6 +2,10 @@
 # Builds the Worker into crates/contact-worker/build/ with worker-build, using the
 # pinned wasm-bindgen CLI, wasm-opt from npm (binaryen) and wrangler's esbuild, so
 # that nothing is downloaded at build time.
+#
+#   bash scripts/build-worker.sh           the deploy build
+#   bash scripts/build-worker.sh --local   a build for local development and the tests:
+#                                          adds GET /dev/demo (the `dev` feature)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 esbuild="$(ls "$root"/node_modules/@esbuild/*/bin/esbuild 2>/dev/null | head -n1)"
@@ -9,8 +13,13 @@ if [ -z "$esbuild" ] || ! command -v worker-build >/dev/null || ! command -v was
   echo "build-worker: tools missing; run scripts/setup.sh first" >&2
   exit 1
 fi
+cargo_options=()
+if [ "${1:-}" = --local ]; then
+  cargo_options=(--features dev)
+  shift
+fi
 cd "$root/crates/contact-worker"
 WASM_BINDGEN_BIN="$(command -v wasm-bindgen)" \
 WASM_OPT_BIN="$root/node_modules/.bin/wasm-opt" \
 ESBUILD_BIN="$esbuild" \
-  worker-build --release "$@" >&2
+  worker-build --release "$@" . "${cargo_options[@]}" >&2

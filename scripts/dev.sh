@@ -9,7 +9,7 @@ export WRANGLER_SEND_METRICS=false WRANGLER_HIDE_BANNER=true CLOUDFLARE_CF_FETCH
 port="${PORT:-8787}"
 
 SETUP_FUZZ=0 SETUP_BROWSER=0 bash scripts/setup.sh
-bash scripts/build-worker.sh
+bash scripts/build-worker.sh --local
 if [ -f scripts/build-npm.sh ]; then bash scripts/build-npm.sh; fi
 node_modules/.bin/wrangler d1 migrations apply DB --local >&2
 

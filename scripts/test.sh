@@ -32,7 +32,7 @@ fi
 
 step "builds for the Node suites"
 cargo build -q -p contact-admin
-bash scripts/build-worker.sh
+bash scripts/build-worker.sh --local
 if [ -f scripts/build-npm.sh ]; then bash scripts/build-npm.sh; fi
 
 step "Node suites: Worker end to end, npm package, browser"

@@ -208,3 +208,38 @@ test("deployed, without /dev/demo, the page has no panel and sends nothing", asy
     await site.stop();
   }
 });
+
+test("the form is served with a strict Content-Security-Policy and works under it", async () => {
+  const page = await browser.newPage();
+  const errors = pageErrors(page);
+  // Every violation, also those the console would not show.
+  await page.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  const response = await page.goto(server.url + "/");
+  const headers = response.headers();
+  assert.equal(
+    headers["content-security-policy"],
+    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  );
+  assert.equal(headers["x-content-type-options"], "nosniff");
+  assert.equal(headers["x-frame-options"], "DENY");
+  assert.equal(headers["referrer-policy"], "no-referrer");
+  // The wasm module and the API are reached under the policy: a checked field and a submit.
+  await page.waitForSelector("#submit:not([disabled])");
+  await page.fill("#contact-firstName", "Csp");
+  await page.fill("#contact-primaryEmail", "not-an-email");
+  await page.locator("#contact-primaryEmail").blur();
+  await page.waitForSelector("#contact-primaryEmail-error:visible");
+  await page.fill("#contact-primaryEmail", `csp.${Date.now()}@example.com`);
+  await page.click("#submit");
+  await page.waitForSelector('#result[data-action="created"]');
+  assert.deepEqual(await page.evaluate(() => window.__violations), []);
+  assert.deepEqual(errors, []);
+  await page.close();
+  // The headers file configures the assets; it is not one of them.
+  const raw = await fetch(server.url + "/_headers");
+  await raw.arrayBuffer();
+  assert.notEqual(raw.status, 200);
+});

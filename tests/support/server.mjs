@@ -59,6 +59,8 @@ export async function sql(persistTo, query) {
 /**
  * Starts the built Worker on a fresh local D1. Options:
  * - `demo` (default true): provision the demo organization with the CLI;
+ * - `database` (default true): bind the local D1 as `DB`; false starts the Worker
+ *   without it (Miniflare only), to see how it answers a failure outside the core;
  * - `runtime`: "miniflare" (default) runs the Worker in workerd through Miniflare's
  *   API, as wrangler does but without wrangler dev's development proxy, which drops
  *   some connections under heavy concurrency ("Network connection lost"); "wrangler"
@@ -67,7 +69,7 @@ export async function sql(persistTo, query) {
  * sqlAll(query), post(body, headers), stop() }. `post` sends CF-Connecting-IP
  * 127.0.0.1 unless told otherwise, as `wrangler dev` fills it in locally.
  */
-export async function startServer({ demo = true, runtime = "miniflare" } = {}) {
+export async function startServer({ demo = true, runtime = "miniflare", database = true } = {}) {
   const persistTo = await mkdtemp(join(tmpdir(), "contact-d1-"));
   await run(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { cwd: root, env });
   const credentials = demo ? await adminCli(persistTo, "demo") : null;
@@ -81,7 +83,7 @@ export async function startServer({ demo = true, runtime = "miniflare" } = {}) {
   const launch = () =>
     runtime === "wrangler"
       ? startWrangler({ toml, script, workDir, persistTo, credentials, port, onLog: (d) => (log += d) })
-      : startMiniflare({ toml, script, persistTo, credentials, port, onLog: (d) => (log += d) });
+      : startMiniflare({ toml, script, persistTo, credentials, port, database, onLog: (d) => (log += d) });
   let server = await launch();
   const url = server.url;
   return {
@@ -128,7 +130,7 @@ function tomlValue(toml, key) {
   return m && m[1];
 }
 
-async function startMiniflare({ toml, script, persistTo, credentials, port, onLog }) {
+async function startMiniflare({ toml, script, persistTo, credentials, port, database, onLog }) {
   const { Miniflare } = await import("miniflare");
   const mf = new Miniflare({
     host: "127.0.0.1",
@@ -139,7 +141,7 @@ async function startMiniflare({ toml, script, persistTo, credentials, port, onLo
     modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }],
     compatibilityDate: tomlValue(toml, "compatibility_date"),
     // The database wrangler's --persist-to keeps, so the CLI and SQL helpers see it.
-    d1Databases: { DB: tomlValue(toml, "database_id") },
+    d1Databases: database ? { DB: tomlValue(toml, "database_id") } : {},
     d1Persist: join(persistTo, "v3", "d1"),
     bindings: credentials ? { DEMO_CREDENTIALS: JSON.stringify(credentials) } : {},
     handleRuntimeStdio(stdout, stderr) {

@@ -4,7 +4,9 @@
 mod d1;
 
 use contact_core::endpoint::{self, Call, Outcome};
+use contact_core::validate::{request::MAX_BODY_BYTES, too_large_streamed};
 use contact_core::{Code, Failure};
+use futures_util::StreamExt;
 use js_sys::{Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use worker::{event, Context, Env, Request, Response, Result};
@@ -22,8 +24,48 @@ fn start() {
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let request_id = random_uuid();
-    let outcome = if req.path() == PATH {
-        match read(&mut req).await {
+    let outcome = match answer(&mut req, &env, &request_id).await {
+        Ok(outcome) => outcome,
+        // A failure outside the core (a binding, a header, the runtime) is still the
+        // contract's JSON 500, with the request id to quote.
+        Err(error) => Outcome::internal(&request_id, format!("worker: {error}")),
+    };
+    if let Some(log) = &outcome.log {
+        // The core's log lines never hold secrets; they name the request to find it by.
+        worker::console_error!("request {request_id}: {log}");
+    }
+    match respond(&outcome, &request_id) {
+        Ok(response) => Ok(response),
+        Err(error) => {
+            worker::console_error!("request {request_id}: the answer could not be built: {error}");
+            let internal = Outcome::internal(&request_id, String::new());
+            respond(&internal, &request_id)
+        }
+    }
+}
+
+/// Where a path goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Endpoint,
+    /// Only in a build for local development (the `dev` feature).
+    #[cfg_attr(not(feature = "dev"), allow(dead_code))]
+    Demo,
+    NotFound,
+}
+
+fn route(path: &str) -> Route {
+    match path {
+        PATH => Route::Endpoint,
+        #[cfg(feature = "dev")]
+        DEMO_PATH => Route::Demo,
+        _ => Route::NotFound,
+    }
+}
+
+async fn answer(req: &mut Request, env: &Env, request_id: &str) -> Result<Outcome> {
+    Ok(match route(&req.path()) {
+        Route::Endpoint => match read(req).await {
             Ok(body) => {
                 let db = d1::D1(env.d1("DB")?);
                 let now = js_sys::Date::new_0()
@@ -34,40 +76,34 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
                 let call = Call {
                     body: &body,
                     client_ip: client_ip.as_deref(),
-                    request_id: &request_id,
+                    request_id,
                     now: &now,
                 };
                 endpoint::handle(&db, call, &mut random_uuid).await
             }
             Err(failure) => failure,
-        }
-    } else if req.path() == DEMO_PATH {
-        demo(&env).await.unwrap_or_else(not_found(&req))
-    } else {
-        not_found(&req)()
-    };
-    if let Some(log) = &outcome.log {
-        // The core's log lines never hold secrets; they name the request to find it by.
-        worker::console_error!("request {request_id}: {log}");
-    }
-    respond(&outcome, &request_id)
+        },
+        Route::Demo => demo(env).await.unwrap_or_else(|| not_found(req)),
+        Route::NotFound => not_found(req),
+    })
 }
 
 /// Where the form's development panel finds the demo organization's credentials.
 pub const DEMO_PATH: &str = "/dev/demo";
 
-fn not_found(req: &Request) -> impl Fn() -> Outcome + '_ {
-    move || {
-        failure(&Failure::new(
-            Code::NotFound,
-            format!("No endpoint at {}; the API is POST {PATH}", req.path()),
-        ))
-    }
+fn not_found(req: &Request) -> Outcome {
+    failure(&Failure::new(
+        Code::NotFound,
+        format!("No endpoint at {}; the API is POST {PATH}", req.path()),
+    ))
 }
 
 /// The demo credentials and the demo organization's custom field definitions, for
-/// local development only: the answer exists only where `DEMO_CREDENTIALS` is set,
+/// local development only: the route exists only in a build with the `dev` feature
+/// (`scripts/build-worker.sh --dev`, which `scripts/dev.sh` and the tests use; the
+/// deploy build has no such route), and answers only where `DEMO_CREDENTIALS` is set,
 /// which `scripts/dev.sh` does through `.dev.vars`, a file never deployed.
+#[cfg(feature = "dev")]
 async fn demo(env: &Env) -> Option<Outcome> {
     let credentials = env.var("DEMO_CREDENTIALS").ok()?.to_string();
     let mut body: serde_json::Value = serde_json::from_str(&credentials).ok()?;
@@ -94,7 +130,14 @@ async fn demo(env: &Env) -> Option<Outcome> {
     })
 }
 
-/// Steps 1 and 2 up to the body's text: method, media type, size, UTF-8.
+#[cfg(not(feature = "dev"))]
+async fn demo(_: &Env) -> Option<Outcome> {
+    None
+}
+
+/// Steps 1 and 2 up to the body's text: method, media type, size, UTF-8. The body is
+/// read as a stream and refused as soon as it passes the limit, so a body without a
+/// `Content-Length` is never held beyond 128 KiB and one chunk.
 async fn read(req: &mut Request) -> std::result::Result<String, Outcome> {
     let headers = req.headers();
     let content_type = headers.get("Content-Type").ok().flatten();
@@ -105,12 +148,23 @@ async fn read(req: &mut Request) -> std::result::Result<String, Outcome> {
         .and_then(|v| v.trim().parse::<u64>().ok());
     endpoint::preflight(req.method().as_ref(), content_type.as_deref(), length)
         .map_err(|f| failure(&f))?;
-    let bytes = req.bytes().await.map_err(|_| {
+    let unreadable = || {
         failure(&Failure::new(
             Code::InvalidJson,
             "The request body could not be read",
         ))
-    })?;
+    };
+    let mut bytes = Vec::new();
+    if req.inner().body().is_some() {
+        let mut stream = req.stream().map_err(|_| unreadable())?;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|_| unreadable())?;
+            if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(failure(&too_large_streamed()));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+    }
     endpoint::body_text(&bytes)
         .map(str::to_string)
         .map_err(|f| failure(&f))
@@ -129,6 +183,7 @@ fn respond(outcome: &Outcome, request_id: &str) -> Result<Response> {
     let headers = response.headers_mut();
     headers.set("X-Request-Id", request_id)?;
     headers.set("Cache-Control", "no-store")?;
+    headers.set("X-Content-Type-Options", "nosniff")?;
     if outcome.body["code"] == Code::MethodNotAllowed.as_str() {
         headers.set("Allow", "POST")?;
     }
@@ -150,4 +205,29 @@ fn random_uuid() -> String {
         });
     // Workers always have crypto.randomUUID; without it no id could be trusted.
     uuid.unwrap_or_else(|| panic!("crypto.randomUUID is not available"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_endpoint_is_routed_and_other_paths_are_not_found() {
+        assert_eq!(route(PATH), Route::Endpoint);
+        assert_eq!(route("/apis/v2/public/crm/addContacts"), Route::NotFound);
+        assert_eq!(route("/"), Route::NotFound);
+    }
+
+    /// The deploy build (no `dev` feature, as `cargo test` builds it) has no demo route.
+    #[cfg(not(feature = "dev"))]
+    #[test]
+    fn a_build_without_the_dev_feature_has_no_demo_route() {
+        assert_eq!(route(DEMO_PATH), Route::NotFound);
+    }
+
+    #[cfg(feature = "dev")]
+    #[test]
+    fn a_build_for_local_development_routes_the_demo() {
+        assert_eq!(route(DEMO_PATH), Route::Demo);
+    }
 }
