@@ -5,6 +5,7 @@
 use contact_core::custom::{Definition, Definitions};
 use contact_core::gate::Offline;
 use contact_core::rules::{country, phone};
+use contact_core::store::{entity_name_for, name_key, Probe};
 use contact_core::validate::request::{email_key, phone_key, MAX_BODY_BYTES, TOP_LEVEL_KEYS};
 use contact_core::{check, fields, parse_body, Code};
 use proptest::prelude::*;
@@ -327,6 +328,32 @@ proptest! {
     #[test]
     fn normalization_is_idempotent(body in request()) {
         assert_idempotent(&body, definitions())?;
+    }
+
+    /// The read round trip fetches by keys taken from the raw body, before the checks
+    /// run; for every request that passes, they are the keys the checks derive, so
+    /// the read finds every row the plan looks for.
+    #[test]
+    fn the_reads_keys_are_the_keys_the_check_derives(body in request()) {
+        let Ok(request) = check(&body, definitions(), &mut Offline) else {
+            return Ok(());
+        };
+        let probe = Probe::from_body(&body);
+        prop_assert_eq!(probe.email_key, request.email_key());
+        prop_assert_eq!(probe.phone_key, request.contact.text("primaryPhone").map(phone_key));
+        prop_assert_eq!(
+            probe.contact_id.as_deref(),
+            request.contact.text("id"),
+            "the contact id"
+        );
+        let mut names = Vec::new();
+        if let Some(name) = request.entity.as_ref().and_then(|e| e.text("name")) {
+            names.push(name_key(name));
+        }
+        if let Some(first) = request.contact.text("firstName") {
+            names.push(name_key(&entity_name_for(first, request.contact.text("lastName"))));
+        }
+        prop_assert_eq!(probe.entity_name_keys, names);
     }
 }
 
