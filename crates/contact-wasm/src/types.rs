@@ -8,27 +8,8 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 use tsify::Tsify;
 
-/// What the request asks for: `insert` (create only), `update` (update only) or
-/// `upsert` (create or update; the default).
-#[derive(Debug, Clone, Copy, Default, Serialize, Tsify)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    Insert,
-    Update,
-    #[default]
-    Upsert,
-}
-
-/// How an existing contact is found in `update` and `upsert` mode: by `primaryEmail`
-/// (`email`, the default), by `primaryPhone` (`phone`) or by `id` (`contact_id`).
-#[derive(Debug, Clone, Copy, Default, Serialize, Tsify)]
-#[serde(rename_all = "snake_case")]
-pub enum LookupBy {
-    #[default]
-    Email,
-    Phone,
-    ContactId,
-}
+// The core's own types, whose TypeScript declarations its `tsify` feature derives.
+use contact_core::{LookupBy, Mode};
 
 /// The kind of lookup key `lookupKey` normalizes.
 #[derive(Debug, Clone, Copy, Serialize, Tsify)]
@@ -358,18 +339,6 @@ mod tests {
     fn request_type_has_exactly_the_top_level_keys() {
         let want = TOP_LEVEL_KEYS.iter().map(|k| k.to_string()).collect();
         assert_eq!(keys(RequestBody::default()), sorted(want));
-    }
-
-    #[test]
-    fn mode_and_lookup_names_are_the_cores() {
-        let ours =
-            [Mode::Insert, Mode::Update, Mode::Upsert].map(|m| serde_json::to_value(m).unwrap());
-        let core = contact_core::Mode::ALL.map(|(n, _)| Value::from(n));
-        assert_eq!(ours, core);
-        let ours = [LookupBy::Email, LookupBy::Phone, LookupBy::ContactId]
-            .map(|l| serde_json::to_value(l).unwrap());
-        let core = contact_core::LookupBy::ALL.map(|(n, _)| Value::from(n));
-        assert_eq!(ours, core);
     }
 
     #[test]

@@ -24,8 +24,10 @@ pub const TOP_LEVEL_KEYS: [&str; 11] = [
     "dry_run",
 ];
 
-/// What the request asks for: create only, update only, or either.
+/// What the request asks for: `insert` (create only), `update` (update only) or
+/// `upsert` (create or update; the default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     Insert,
@@ -34,8 +36,10 @@ pub enum Mode {
     Upsert,
 }
 
-/// How an existing contact is found.
+/// How an existing contact is found in `update` and `upsert` mode: by `primaryEmail`
+/// (`email`, the default), by `primaryPhone` (`phone`) or by `id` (`contact_id`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum LookupBy {
     #[default]
