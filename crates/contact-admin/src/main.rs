@@ -17,6 +17,7 @@ mod sql;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use commands::Admin;
 use contact_core::custom::{Definition, FieldType};
+use contact_core::gate::CrmMode;
 use d1::{Target, D1};
 use failure::Failure;
 use std::io::Write;
@@ -78,7 +79,7 @@ enum OrgCommand {
         name: String,
         /// CRM mode: B2B links contacts to companies, B2C does not.
         #[arg(long, value_enum, ignore_case = true)]
-        mode: CrmMode,
+        mode: Choice<CrmMode>,
     },
 }
 
@@ -183,7 +184,7 @@ enum CustomFieldCommand {
         tag: String,
         /// The value's type.
         #[arg(long = "type", value_enum, value_name = "TYPE")]
-        field_type: FieldTypeArg,
+        field_type: Choice<FieldType>,
         /// An allowed value of a select or multiselect (repeatable).
         #[arg(long = "option", value_name = "OPTION")]
         options: Vec<String>,
@@ -208,50 +209,27 @@ enum CustomFieldCommand {
     },
 }
 
-/// An organization's CRM mode, spelled as stored.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum CrmMode {
-    /// Contacts belong to companies (entities).
-    #[value(name = "B2B")]
-    B2b,
-    /// Contacts stand alone.
-    #[value(name = "B2C")]
-    B2c,
-}
+/// An argument that takes one of a core enum's values, spelled as the core spells
+/// them: the command line lists no values of its own.
+#[derive(Debug, Clone, Copy)]
+pub struct Choice<T: 'static>(pub T);
 
-impl CrmMode {
-    /// The value of `organizations.crm_mode`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CrmMode::B2b => "B2B",
-            CrmMode::B2c => "B2C",
+macro_rules! core_choice {
+    ($t:ty) => {
+        impl ValueEnum for Choice<$t> {
+            fn value_variants<'a>() -> &'a [Self] {
+                static ALL: std::sync::LazyLock<Vec<Choice<$t>>> =
+                    std::sync::LazyLock::new(|| <$t>::ALL.iter().copied().map(Choice).collect());
+                &ALL
+            }
+            fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+                Some(clap::builder::PossibleValue::new(self.0.as_str()))
+            }
         }
-    }
+    };
 }
-
-/// The custom field types, as the command line spells them.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum FieldTypeArg {
-    Text,
-    Number,
-    Boolean,
-    Date,
-    Select,
-    Multiselect,
-}
-
-impl From<FieldTypeArg> for FieldType {
-    fn from(arg: FieldTypeArg) -> FieldType {
-        match arg {
-            FieldTypeArg::Text => FieldType::Text,
-            FieldTypeArg::Number => FieldType::Number,
-            FieldTypeArg::Boolean => FieldType::Boolean,
-            FieldTypeArg::Date => FieldType::Date,
-            FieldTypeArg::Select => FieldType::Select,
-            FieldTypeArg::Multiselect => FieldType::Multiselect,
-        }
-    }
-}
+core_choice!(CrmMode);
+core_choice!(FieldType);
 
 /// A finite number: JSON has no NaN or infinity, so a definition could not store one.
 fn finite(text: &str) -> Result<f64, String> {
@@ -337,7 +315,7 @@ fn run(cli: Cli) -> Result<String, Failure> {
         .map_err(|e| Failure::Runtime(format!("cannot read the current directory: {e}")))?;
     let admin = Admin::new(D1::find(&here, target)?);
     match cli.command {
-        Command::Org(OrgCommand::Create { name, mode }) => admin.org_create(&name, mode),
+        Command::Org(OrgCommand::Create { name, mode }) => admin.org_create(&name, mode.0),
         Command::Member(MemberCommand::Add { org, name, email }) => {
             admin.member_add(&org, &name, &email)
         }
@@ -373,7 +351,7 @@ fn run(cli: Cli) -> Result<String, Failure> {
             &org,
             Definition {
                 tag,
-                field_type: field_type.into(),
+                field_type: field_type.0,
                 options,
                 pattern,
                 max_length,

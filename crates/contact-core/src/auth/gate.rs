@@ -47,8 +47,22 @@ impl Gate for Offline {
 /// An organization's CRM mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CrmMode {
+    /// Contacts belong to companies (entities).
     B2B,
+    /// Contacts stand alone.
     B2C,
+}
+
+impl CrmMode {
+    pub const ALL: [CrmMode; 2] = [CrmMode::B2B, CrmMode::B2C];
+
+    /// The mode as stored in `organizations.crm_mode`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CrmMode::B2B => "B2B",
+            CrmMode::B2C => "B2C",
+        }
+    }
 }
 
 /// The api key row matched by the key's digest, joined with its member and
