@@ -1,14 +1,30 @@
 // The request's rules for the JavaScript validators the npm package is compared
-// with: a JSON Schema for ajv and a zod 4 schema, both written to the contract
-// (README "The API", crates/contact-core/src/fields.rs), including the rules JSON
+// with: a JSON Schema for ajv and a zod 4 schema, both built from the contract the
+// core exports (`cargo run -q -p contact-core --example contract`), including the rules JSON
 // Schema can state: lengths in characters, no control characters, the phone shape
 // and digit count, http(s) URLs, ISO country codes, tag limits, the custom fields of
 // the organization, and the fields a mode requires. What they cannot do, and the
 // package does: trimming and normalizing, "did you mean" messages, errors in the
 // server's order and shape.
 import { z } from "zod";
+import { execFileSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
-export const COUNTRIES = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW".split(" ");
+/** The contract as data: fields, rules, limits, required sets, codes, countries. */
+export const CONTRACT = JSON.parse(
+  execFileSync("cargo", ["run", "-q", "-p", "contact-core", "--example", "contract"], {
+    cwd: join(dirname(fileURLToPath(import.meta.url)), "..", ".."),
+    encoding: "utf8",
+    maxBuffer: 1 << 24,
+  }),
+);
+const LIMITS = CONTRACT.limits;
+export const COUNTRIES = CONTRACT.countries;
+const REQUIRED_TO_CREATE = CONTRACT.required_to_create;
+const LOOKUP_FIELDS = Object.fromEntries(CONTRACT.lookups.map((l) => [l.name, l.field]));
+const NOTES_MAX = CONTRACT.contact_fields.find((f) => f.name === "notes").rule.max_chars;
+
 
 // Single-line text refuses every control character; notes allow \t \n \r.
 const SINGLE_LINE = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$";
@@ -18,16 +34,19 @@ const PHONE = "^(?=(?:[^0-9]*[0-9]){7,15}[^0-9]*$)\\+?[0-9(][0-9 ().-]*[0-9)]$";
 const HTTP_URL = "^[hH][tT][tT][pP][sS]?://[^\\s/?#@]+([/?#]\\S*)?$";
 const SECRET = (prefix) => `^${prefix}[0-9a-fA-F]{64}$`;
 
-const CONTACT_TEXT = { firstName: 100, lastName: 100, roleLabel: 100, jobTitle: 150, source: 100, status: 50, addressLine1: 200, addressLine2: 200, city: 200, region: 200, postalCode: 20 };
-const ENTITY_TEXT = { name: 200, label: 100, status: 50, industry: 100, city: 200 };
+/** The single-line text fields of a table, with their limits in characters. */
+const textFields = (fields) =>
+  Object.fromEntries(fields.filter((f) => f.rule.type === "text" && !f.rule.multiline).map((f) => [f.name, f.rule.max_chars]));
+const CONTACT_TEXT = textFields(CONTRACT.contact_fields);
+const ENTITY_TEXT = textFields(CONTRACT.entity_fields);
 
 // ---- JSON Schema (draft 2020-12) for ajv ------------------------------------------
 
 const nullable = (schema) => ({ ...schema, type: [schema.type, "null"] });
 const text = (max, pattern = SINGLE_LINE) => nullable({ type: "string", maxLength: max, pattern });
-const email = nullable({ type: "string", format: "email", maxLength: 254 });
+const email = nullable({ type: "string", format: "email", maxLength: LIMITS.email_max_address_octets });
 const phone = nullable({ type: "string", pattern: PHONE });
-const url = nullable({ type: "string", format: "uri", pattern: HTTP_URL, maxLength: 2048 });
+const url = nullable({ type: "string", format: "uri", pattern: HTTP_URL, maxLength: LIMITS.url_max_chars });
 const country = { enum: [...COUNTRIES, null] };
 
 function customFieldSchema(def) {
@@ -37,7 +56,7 @@ function customFieldSchema(def) {
     case "number": return nullable({ type: "number", minimum: def.min, maximum: def.max });
     case "boolean": return nullable({ type: "boolean" });
     case "date": return nullable({ type: "string", format: "date" });
-    default: return nullable({ type: "string", maxLength: def.maxLength ?? 1000, pattern: def.pattern });
+    default: return nullable({ type: "string", maxLength: def.maxLength ?? LIMITS.custom_text_default_max, pattern: def.pattern });
   }
 }
 
@@ -64,8 +83,8 @@ export function jsonSchema(customFields) {
       website: url,
       linkedinUrl: url,
       country,
-      notes: text(10000, MULTI_LINE),
-      tags: nullable({ type: "array", maxItems: 50, items: { type: "string", minLength: 1, maxLength: 50, pattern: SINGLE_LINE } }),
+      notes: text(NOTES_MAX, MULTI_LINE),
+      tags: nullable({ type: "array", maxItems: LIMITS.max_tags, items: { type: "string", minLength: 1, maxLength: LIMITS.max_tag_chars, pattern: SINGLE_LINE } }),
       customFields: { anyOf: [{ type: "null" }, customFieldsSchema(customFields)] },
     },
   };
@@ -107,8 +126,8 @@ export function jsonSchema(customFields) {
     },
     allOf: [
       // Creating needs firstName and primaryEmail (an upsert by contact_id never creates).
-      { if: modeIs("insert"), then: needs("firstName", "primaryEmail") },
-      { if: { allOf: [modeIs("upsert"), { not: lookupIs("contact_id") }] }, then: needs("firstName", "primaryEmail") },
+      { if: modeIs("insert"), then: needs(...REQUIRED_TO_CREATE) },
+      { if: { allOf: [modeIs("upsert"), { not: lookupIs("contact_id") }] }, then: needs(...REQUIRED_TO_CREATE) },
       // Finding needs the lookup's field.
       { if: { allOf: [modeIs("update", "upsert"), lookupIs("email")] }, then: needs("primaryEmail") },
       { if: { allOf: [modeIs("update", "upsert"), lookupIs("phone")] }, then: needs("primaryPhone") },
@@ -120,9 +139,9 @@ export function jsonSchema(customFields) {
 // ---- zod 4 -------------------------------------------------------------------------
 
 const zText = (max, pattern = SINGLE_LINE) => z.string().max(max).regex(new RegExp(pattern)).nullish();
-const zEmail = z.email().max(254).nullish();
+const zEmail = z.email().max(LIMITS.email_max_address_octets).nullish();
 const zPhone = z.string().regex(new RegExp(PHONE)).nullish();
-const zUrl = z.url().max(2048).regex(new RegExp(HTTP_URL)).nullish();
+const zUrl = z.url().max(LIMITS.url_max_chars).regex(new RegExp(HTTP_URL)).nullish();
 const zCountry = z.enum(COUNTRIES).nullish();
 
 function zCustomField(def) {
@@ -137,7 +156,7 @@ function zCustomField(def) {
     }
     case "boolean": return z.boolean().nullish();
     case "date": return z.iso.date().nullish();
-    default: return def.pattern ? z.string().max(def.maxLength ?? 1000).regex(new RegExp(`^(?:${def.pattern})$`)).nullish() : z.string().max(def.maxLength ?? 1000).nullish();
+    default: return def.pattern ? z.string().max(def.maxLength ?? LIMITS.custom_text_default_max).regex(new RegExp(`^(?:${def.pattern})$`)).nullish() : z.string().max(def.maxLength ?? LIMITS.custom_text_default_max).nullish();
   }
 }
 
@@ -152,8 +171,8 @@ export function zodSchema(customFields) {
     website: zUrl,
     linkedinUrl: zUrl,
     country: zCountry,
-    notes: zText(10000, MULTI_LINE),
-    tags: z.array(z.string().min(1).max(50).regex(new RegExp(SINGLE_LINE))).max(50).nullish(),
+    notes: zText(NOTES_MAX, MULTI_LINE),
+    tags: z.array(z.string().min(1).max(LIMITS.max_tag_chars).regex(new RegExp(SINGLE_LINE))).max(LIMITS.max_tags).nullish(),
     customFields: z.strictObject(Object.fromEntries(customFields.map((d) => [d.tag, zCustomField(d)]))).nullish(),
   });
   const entity = z.strictObject({
@@ -183,10 +202,9 @@ export function zodSchema(customFields) {
       const lookup = body.lookup_by ?? "email";
       const required = new Set();
       if (mode === "insert" || (mode === "upsert" && lookup !== "contact_id")) {
-        required.add("firstName");
-        required.add("primaryEmail");
+        for (const field of REQUIRED_TO_CREATE) required.add(field);
       }
-      if (mode !== "insert") required.add({ email: "primaryEmail", phone: "primaryPhone", contact_id: "id" }[lookup]);
+      if (mode !== "insert") required.add(LOOKUP_FIELDS[lookup]);
       for (const field of required) {
         if (typeof body.contact[field] !== "string" || body.contact[field] === "") {
           ctx.issues.push({ code: "custom", path: ["contact", field], message: `${field} is required`, input: body.contact[field] });
