@@ -18,12 +18,22 @@ pub enum Lines {
 }
 
 /// Checks an already trimmed string against a maximum length in characters.
-/// Single-line text also refuses the bidirectional controls of [`bidi`].
+/// Single-line text also refuses the bidirectional controls of [`bidi`] (reported
+/// before any other control character).
 pub fn check(value: &str, max_chars: usize, lines: Lines) -> Result<(), Violation> {
-    if lines == Lines::Single {
-        bidi(value)?;
-    }
-    if let Some(c) = value.chars().find(|&c| is_refused_control(c, lines)) {
+    // ASCII text, the common case, holds no bidirectional control: one byte scan.
+    let control = if value.is_ascii() {
+        value
+            .bytes()
+            .map(char::from)
+            .find(|&c| is_refused_control(c, lines))
+    } else {
+        if lines == Lines::Single {
+            bidi(value)?;
+        }
+        value.chars().find(|&c| is_refused_control(c, lines))
+    };
+    if let Some(c) = control {
         return Err(Violation::new(
             ProblemCode::ControlCharacter,
             format!(
@@ -55,6 +65,9 @@ pub fn check(value: &str, max_chars: usize, lines: Lines) -> Result<(), Violatio
 /// assert_eq!(bidi("Jane\u{202E}lien").unwrap_err().code, "bidi_control");
 /// ```
 pub fn bidi(value: &str) -> Result<(), Violation> {
+    if value.is_ascii() {
+        return Ok(());
+    }
     match value.chars().find(|&c| is_bidi_control(c)) {
         None => Ok(()),
         Some(c) => Err(Violation::new(
