@@ -3,9 +3,12 @@
 # pinned wasm-bindgen CLI, wasm-opt from npm (binaryen) and wrangler's esbuild, so
 # that nothing is downloaded at build time.
 #
-#   bash scripts/build-worker.sh           the deploy build
+#   bash scripts/build-worker.sh           the deploy build (npm run deploy): no /dev/demo
 #   bash scripts/build-worker.sh --local   a build for local development and the tests:
-#                                          adds GET /dev/demo (the `dev` feature)
+#                                          adds GET /dev/demo (the `dev` cargo feature)
+#
+# Other options go to worker-build, e.g. `--out-dir DIR` for another directory than
+# crates/contact-worker/build (relative to crates/contact-worker, or absolute).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 esbuild="$(ls "$root"/node_modules/@esbuild/*/bin/esbuild 2>/dev/null | head -n1)"
@@ -13,13 +16,14 @@ if [ -z "$esbuild" ] || ! command -v worker-build >/dev/null || ! command -v was
   echo "build-worker: tools missing; run scripts/setup.sh first" >&2
   exit 1
 fi
+options=()
 cargo_options=()
-if [ "${1:-}" = --local ]; then
-  cargo_options=(--features dev)
-  shift
-fi
+for arg in "$@"; do
+  if [ "$arg" = --local ]; then cargo_options=(--features dev); else options+=("$arg"); fi
+done
 cd "$root/crates/contact-worker"
+# worker-build takes the crate's path, then options for `cargo build`.
 WASM_BINDGEN_BIN="$(command -v wasm-bindgen)" \
 WASM_OPT_BIN="$root/node_modules/.bin/wasm-opt" \
 ESBUILD_BIN="$esbuild" \
-  worker-build --release "$@" . "${cargo_options[@]}" >&2
+  worker-build --release "${options[@]}" . "${cargo_options[@]}" >&2

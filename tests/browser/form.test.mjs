@@ -34,12 +34,30 @@ after(async () => {
   await server?.stop();
 });
 
+/** The policy www/_headers gives the form's static assets. */
+const CSP =
+  "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; " +
+  "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/**
+ * Opens the form. Every Content-Security-Policy violation of the page is recorded
+ * (`violations()`), also those the console would not show; a page served by the
+ * Worker's site must carry the policy, so every test below runs under it.
+ */
 async function openForm(url, viewport = { width: 1280, height: 900 }) {
   const page = await browser.newPage({ viewport });
   const errors = pageErrors(page);
-  await page.goto(url);
+  await page.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener("securitypolicyviolation", (e) =>
+      window.__violations.push(`${e.effectiveDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`),
+    );
+  });
+  const response = await page.goto(url);
+  if (url.startsWith(server.url)) assert.equal(response.headers()["content-security-policy"], CSP);
   await page.waitForSelector("#submit:not([disabled])");
-  return { page, errors };
+  const violations = () => page.evaluate(() => window.__violations);
+  return { page, errors, violations, response };
 }
 
 /** The text of a field's message, or null when none is shown. */
@@ -49,7 +67,7 @@ async function message(page, id) {
 }
 
 test("the form: type, fix, choose, submit, created, updated", async () => {
-  const { page, errors } = await openForm(server.url + "/");
+  const { page, errors, violations } = await openForm(server.url + "/");
 
   // The development panel is there, filled from GET /dev/demo.
   assert.equal(await page.locator("#dev-panel").isVisible(), true);
@@ -140,11 +158,12 @@ test("the form: type, fix, choose, submit, created, updated", async () => {
 
   // Chromium logs every 4xx answer; that one was the point.
   assert.deepEqual(errors.filter((e) => !e.includes("status of 409")), []);
+  assert.deepEqual(await violations(), []);
   await page.close();
 });
 
 test("a server error is shown next to its field", async () => {
-  const { page, errors } = await openForm(server.url + "/");
+  const { page, errors, violations } = await openForm(server.url + "/");
   await page.fill("#contact-firstName", "Ann");
   await page.fill("#contact-primaryEmail", "ann@acme.com");
   await page.fill("#custom-account_code", "ACM-0001");
@@ -165,11 +184,12 @@ test("a server error is shown next to its field", async () => {
   assert.equal(await message(page, "custom-account_code"), null);
   // Chromium logs every 4xx answer; those were the point.
   assert.deepEqual(errors.filter((e) => !/status of 40[13]/.test(e)), []);
+  assert.deepEqual(await violations(), []);
   await page.close();
 });
 
 test("on a phone the form is one readable column", async () => {
-  const { page, errors } = await openForm(server.url + "/", { width: 390, height: 844 });
+  const { page, errors, violations } = await openForm(server.url + "/", { width: 390, height: 844 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.equal(overflow, 0, "the page scrolls sideways");
   const first = await page.locator("#contact-firstName").boundingBox();
@@ -180,6 +200,7 @@ test("on a phone the form is one readable column", async () => {
   await page.waitForSelector("#contact-primaryEmail-error:visible");
   await page.screenshot({ path: join(output, "form-phone.png"), fullPage: true });
   assert.deepEqual(errors, []);
+  assert.deepEqual(await violations(), []);
   await page.close();
 });
 
@@ -210,36 +231,45 @@ test("deployed, without /dev/demo, the page has no panel and sends nothing", asy
 });
 
 test("the form is served with a strict Content-Security-Policy and works under it", async () => {
-  const page = await browser.newPage();
-  const errors = pageErrors(page);
-  // Every violation, also those the console would not show.
-  await page.addInitScript(() => {
-    window.__violations = [];
-    document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
-  const response = await page.goto(server.url + "/");
+  const { page, errors, violations, response } = await openForm(server.url + "/");
   const headers = response.headers();
-  assert.equal(
-    headers["content-security-policy"],
-    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-  );
+  assert.equal(headers["content-security-policy"], CSP);
   assert.equal(headers["x-content-type-options"], "nosniff");
   assert.equal(headers["x-frame-options"], "DENY");
   assert.equal(headers["referrer-policy"], "no-referrer");
+  // The module, the stylesheet and the wasm module carry the same headers.
+  for (const path of ["/app.js", "/style.css", "/pkg/zyntro_contact_bg.wasm"]) {
+    const asset = await fetch(server.url + path);
+    await asset.arrayBuffer();
+    assert.equal(asset.status, 200, path);
+    assert.equal(asset.headers.get("content-security-policy"), CSP, path);
+    assert.equal(asset.headers.get("x-content-type-options"), "nosniff", path);
+  }
   // The wasm module and the API are reached under the policy: a checked field and a submit.
-  await page.waitForSelector("#submit:not([disabled])");
   await page.fill("#contact-firstName", "Csp");
   await page.fill("#contact-primaryEmail", "not-an-email");
-  await page.locator("#contact-primaryEmail").blur();
   await page.waitForSelector("#contact-primaryEmail-error:visible");
   await page.fill("#contact-primaryEmail", `csp.${Date.now()}@example.com`);
   await page.click("#submit");
   await page.waitForSelector('#result[data-action="created"]');
-  assert.deepEqual(await page.evaluate(() => window.__violations), []);
+  assert.deepEqual(await violations(), []);
   assert.deepEqual(errors, []);
+  // The policy is enforced and the listener hears it: an image from elsewhere is refused.
+  await page.evaluate(() => {
+    const img = document.createElement("img");
+    img.src = "https://example.invalid/pixel.png";
+    document.body.append(img);
+  });
+  await page.waitForFunction(() => window.__violations.length > 0);
+  assert.match((await violations())[0], /^img-src https:\/\/example\.invalid\/pixel\.png /);
   await page.close();
-  // The headers file configures the assets; it is not one of them.
+  // The headers file configures the assets; it is not one of them: the path falls
+  // through to the Worker, which knows no such endpoint.
   const raw = await fetch(server.url + "/_headers");
-  await raw.arrayBuffer();
-  assert.notEqual(raw.status, 200);
+  assert.equal(raw.status, 404);
+  assert.equal(raw.headers.get("x-content-type-options"), "nosniff");
+  assert.equal(raw.headers.get("content-security-policy"), null);
+  const body = await raw.json();
+  assert.equal(body.code, "NOT_FOUND");
+  assert.equal(body.message, "No endpoint at /_headers; the API is POST /apis/v2/public/crm/addContactsFull");
 });

@@ -14,6 +14,7 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const ENDPOINT = "/apis/v2/public/crm/addContactsFull";
 const wrangler = join(root, "node_modules", ".bin", "wrangler");
 const admin = join(root, "target", "debug", "contact-admin");
+const defaultBuild = process.env.WORKER_BUILD || join(root, "crates", "contact-worker", "build");
 const env = {
   ...process.env,
   WRANGLER_SEND_METRICS: "false",
@@ -61,6 +62,9 @@ export async function sql(persistTo, query) {
  * - `demo` (default true): provision the demo organization with the CLI;
  * - `database` (default true): bind the local D1 as `DB`; false starts the Worker
  *   without it (Miniflare only), to see how it answers a failure outside the core;
+ * - `build`: the directory of the built Worker to run; by default $WORKER_BUILD, else
+ *   crates/contact-worker/build (`bash scripts/build-worker.sh --local`, the build for
+ *   local development the suites expect: it has GET /dev/demo);
  * - `runtime`: "miniflare" (default) runs the Worker in workerd through Miniflare's
  *   API, as wrangler does but without wrangler dev's development proxy, which drops
  *   some connections under heavy concurrency ("Network connection lost"); "wrangler"
@@ -69,14 +73,14 @@ export async function sql(persistTo, query) {
  * sqlAll(query), post(body, headers), stop() }. `post` sends CF-Connecting-IP
  * 127.0.0.1 unless told otherwise, as `wrangler dev` fills it in locally.
  */
-export async function startServer({ demo = true, runtime = "miniflare", database = true } = {}) {
+export async function startServer({ demo = true, runtime = "miniflare", database = true, build = defaultBuild } = {}) {
   const persistTo = await mkdtemp(join(tmpdir(), "contact-d1-"));
   await run(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { cwd: root, env });
   const credentials = demo ? await adminCli(persistTo, "demo") : null;
   // A private copy of the built Worker: a rebuild elsewhere must not restart this one.
   const workDir = await mkdtemp(join(tmpdir(), "contact-worker-"));
   const script = join(workDir, "worker", "index.js");
-  await cp(join(root, "crates", "contact-worker", "build"), dirname(script), { recursive: true });
+  await cp(build, dirname(script), { recursive: true });
   const toml = await readFile(join(root, "wrangler.toml"), "utf8");
   let log = "";
   const port = await freePort();

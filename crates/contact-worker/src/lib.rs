@@ -24,23 +24,31 @@ fn start() {
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let request_id = random_uuid();
-    let outcome = match answer(&mut req, &env, &request_id).await {
-        Ok(outcome) => outcome,
-        // A failure outside the core (a binding, a header, the runtime) is still the
-        // contract's JSON 500, with the request id to quote.
-        Err(error) => Outcome::internal(&request_id, format!("worker: {error}")),
-    };
-    if let Some(log) = &outcome.log {
-        // The core's log lines never hold secrets; they name the request to find it by.
-        worker::console_error!("request {request_id}: {log}");
-    }
-    match respond(&outcome, &request_id) {
+    match serve(&mut req, &env, &request_id).await {
         Ok(response) => Ok(response),
+        // A failure outside the core (a binding, a header, the runtime, building the
+        // answer) is still the contract's JSON 500, with the request id to quote. The
+        // error names what failed (a binding, a header), never a request's data.
         Err(error) => {
-            worker::console_error!("request {request_id}: the answer could not be built: {error}");
-            let internal = Outcome::internal(&request_id, String::new());
-            respond(&internal, &request_id)
+            let outcome = Outcome::internal(&request_id, format!("worker: {error}"));
+            log(&outcome, &request_id);
+            respond(&outcome, &request_id)
         }
+    }
+}
+
+/// One request's answer. Every `Err` is a failure outside the core, which `fetch`
+/// turns into the JSON 500.
+async fn serve(req: &mut Request, env: &Env, request_id: &str) -> Result<Response> {
+    let outcome = answer(req, env, request_id).await?;
+    log(&outcome, request_id);
+    respond(&outcome, request_id)
+}
+
+/// The core's log lines never hold secrets; they name the request to find it by.
+fn log(outcome: &Outcome, request_id: &str) {
+    if let Some(log) = &outcome.log {
+        worker::console_error!("request {request_id}: {log}");
     }
 }
 
@@ -100,7 +108,7 @@ fn not_found(req: &Request) -> Outcome {
 
 /// The demo credentials and the demo organization's custom field definitions, for
 /// local development only: the route exists only in a build with the `dev` feature
-/// (`scripts/build-worker.sh --dev`, which `scripts/dev.sh` and the tests use; the
+/// (`scripts/build-worker.sh --local`, which `scripts/dev.sh` and the tests use; the
 /// deploy build has no such route), and answers only where `DEMO_CREDENTIALS` is set,
 /// which `scripts/dev.sh` does through `.dev.vars`, a file never deployed.
 #[cfg(feature = "dev")]
