@@ -83,8 +83,13 @@ fn apply_mode(record: &mut Record, mode: Mode, lookup_by: LookupBy, problems: &m
         required.push(lookup_by.field());
     }
     for field in &fields::CONTACT {
+        let needed = required.contains(&field.name);
+        // Only needed fields and those that cannot be cleared have anything to check.
+        if !needed && !field.required_to_create && field.name != "id" {
+            continue;
+        }
         let change = record.get(field.name);
-        if required.contains(&field.name) && !matches!(change, Some(Change::Set(_))) {
+        if needed && !matches!(change, Some(Change::Set(_))) {
             // A field sent with an invalid value already has its problem: it is not missing.
             let reported = problems
                 .iter()
