@@ -5,7 +5,8 @@
 // server error next to its field. Screenshots go to tests/output/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { startServer, root } from "../support/server.mjs";
 import { serveStatic } from "../support/static.mjs";
@@ -272,4 +273,24 @@ test("the form is served with a strict Content-Security-Policy and works under i
   const body = await raw.json();
   assert.equal(body.code, "NOT_FOUND");
   assert.equal(body.message, "No endpoint at /_headers; the API is POST /apis/v2/public/crm/addContactsFull");
+});
+
+test("the form has an input for every field of the contract, and the contract's modes and lookups", async () => {
+  const contract = JSON.parse(execFileSync("cargo", ["run", "-q", "-p", "contact-core", "--example", "contract"], { cwd: root, encoding: "utf8" }));
+  const html = await readFile(join(root, "www", "index.html"), "utf8");
+  const paths = new Set([...html.matchAll(/data-path="([^"]+)"/g)].map((m) => m[1]));
+  // Custom fields are rendered from the organization's definitions.
+  const want = [
+    ...contract.contact_fields.filter((f) => f.rule.type !== "custom_fields").map((f) => `contact.${f.name}`),
+    ...contract.entity_fields.map((f) => `entity.${f.name}`),
+    ...contract.top_level_keys.filter((k) => !["contact", "entity", "debug", "dry_run"].includes(k)),
+  ];
+  assert.deepEqual(want.filter((p) => !paths.has(p)), []);
+  assert.deepEqual([...paths].filter((p) => !want.includes(p)), []);
+  // The mode is a group of radio buttons, the lookup a select.
+  const modes = [...html.matchAll(/name="mode" value="([^"]+)"/g)].map((m) => m[1]).sort();
+  assert.deepEqual(modes, [...contract.modes].sort());
+  const lookupSelect = html.slice(html.indexOf('data-path="lookup_by"'));
+  const lookups = [...lookupSelect.slice(0, lookupSelect.indexOf("</select>")).matchAll(/value="([^"]+)"/g)].map((m) => m[1]).sort();
+  assert.deepEqual(lookups, contract.lookups.map((l) => l.name).sort());
 });
