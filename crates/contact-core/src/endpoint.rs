@@ -7,7 +7,7 @@
 
 use crate::auth::gate::{ApiKeyRecord, Credentials, DeveloperKeyRecord};
 use crate::auth::secrets;
-use crate::store::read::{self, Found, Probe, StoredEntity};
+use crate::store::read::{self, Found, Probe, ReadBatch, StoredEntity};
 use crate::store::{decide, sql, Action, Context, Decision, EntityAction, Statement, WritePlan};
 use crate::validate::custom::{Definitions, DefinitionsCache};
 use crate::validate::problem::{Code, Failure, ProblemCode};
@@ -189,12 +189,15 @@ async fn run(
     let key_digest = secrets::digest(api_key);
     let secret_digest = secrets::digest(text("developer_secret"));
     let probe = Probe::from_body(&body);
-    let reads = read::read_statements(&key_digest, &secret_digest, text("member_id"), &probe);
+    let reads = ReadBatch::new(&key_digest, &secret_digest, text("member_id"), &probe);
     let mut round_trips = 1;
-    let rows = db.batch(&reads).await.map_err(|e| db_fault("read", e))?;
-    let [credential_rows, contact_rows, entity_rows] = <[Rows; 3]>::try_from(rows)
-        .map_err(|_| Fault::Internal("read answered the wrong number of results".into()))?;
-    let (mut credentials, definitions) = credentials(credential_rows, call.client_ip)?;
+    let rows = db
+        .batch(reads.all())
+        .await
+        .map_err(|e| db_fault("read", e))?;
+    let rows = ReadBatch::rows(rows)
+        .ok_or_else(|| Fault::Internal("read answered the wrong number of results".into()))?;
+    let (mut credentials, definitions) = credentials(rows.credentials, call.client_ip)?;
     let caller = checks::authenticate(&body, &mut credentials)?;
     // Patterns are compiled only for a caller who passed every credential check.
     let definitions = DEFINITIONS
@@ -206,8 +209,8 @@ async fn run(
         None => return Err(Fault::Internal("no api key after authentication".into())),
     };
     let mut found = Found {
-        contacts: all(contact_rows)?,
-        entities: all(entity_rows)?,
+        contacts: all(rows.contacts)?,
+        entities: all(rows.entities)?,
     };
     let mut fetched_names = probe.entity_name_keys.clone();
     let (contact_id, entity_id) = (new_id(), new_id());
@@ -262,15 +265,15 @@ async fn run(
                 db.pause(attempt + 1).await;
                 round_trips += 1;
                 let rows = db
-                    .batch(&reads[1..])
+                    .batch(reads.candidates())
                     .await
                     .map_err(|e| db_fault("re-read", e))?;
-                let [contacts, entities] = <[Rows; 2]>::try_from(rows).map_err(|_| {
+                let rows = ReadBatch::candidate_rows(rows).ok_or_else(|| {
                     Fault::Internal("re-read answered the wrong number of results".into())
                 })?;
                 let again = Found {
-                    contacts: all(contacts)?,
-                    entities: all(entities)?,
+                    contacts: all(rows.contacts)?,
+                    entities: all(rows.entities)?,
                 };
                 // Nothing the plan read has changed, so planning again would write
                 // the same statements into the same conflict: no race to retry.

@@ -76,11 +76,64 @@ pub fn entity_name_for(first: &str, last: Option<&str>) -> String {
     full.chars().take(200).collect()
 }
 
-/// The statements of the read round trip, in this order: the credentials (api key,
-/// developer key, acting member and custom field definitions in one row), candidate
-/// contacts, candidate entities. Every one is scoped to the organization of the api
-/// key whose digest is given.
-pub fn read_statements(
+/// The read round trip: one batch of the credentials statement (api key, developer
+/// key, acting member and custom field definitions in one row) and the candidates
+/// statements (contacts, entities). Every one is scoped to the organization of the
+/// api key whose digest is given. A re-read after a lost race runs the candidates
+/// alone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadBatch {
+    /// The credentials statement first, then the candidates.
+    statements: Vec<Statement>,
+}
+
+/// The rows of the read batch, by what they hold.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReadRows<R> {
+    pub credentials: R,
+    pub contacts: R,
+    pub entities: R,
+}
+
+impl ReadBatch {
+    pub fn new(key_digest: &str, secret_digest: &str, member_id: &str, probe: &Probe) -> Self {
+        ReadBatch {
+            statements: read_statements(key_digest, secret_digest, member_id, probe),
+        }
+    }
+
+    /// The whole batch: credentials and candidates.
+    pub fn all(&self) -> &[Statement] {
+        &self.statements
+    }
+
+    /// The candidates alone, for a re-read.
+    pub fn candidates(&self) -> &[Statement] {
+        &self.statements[1..]
+    }
+
+    /// Names the results of [`ReadBatch::all`]; `None` when their number is not the batch's.
+    pub fn rows<R>(results: Vec<R>) -> Option<ReadRows<R>> {
+        let [credentials, contacts, entities] = <[R; 3]>::try_from(results).ok()?;
+        Some(ReadRows {
+            credentials,
+            contacts,
+            entities,
+        })
+    }
+
+    /// Names the results of [`ReadBatch::candidates`] (the credentials left as `R::default()`).
+    pub fn candidate_rows<R: Default>(results: Vec<R>) -> Option<ReadRows<R>> {
+        let [contacts, entities] = <[R; 2]>::try_from(results).ok()?;
+        Some(ReadRows {
+            credentials: R::default(),
+            contacts,
+            entities,
+        })
+    }
+}
+
+fn read_statements(
     key_digest: &str,
     secret_digest: &str,
     member_id: &str,
