@@ -12,10 +12,10 @@
 //! | 7 | the client address is in that key's allow-list | [`crate::auth::gate::Gate::client_address`] |
 //! | 8 | `org_id` is the key's organization | [`crate::auth::gate::Gate::organization`] |
 //! | 9 | `member_id` is an active member of it | [`crate::auth::gate::Gate::member`] |
-//! | 10 | `contact` is present and an object | [`crate::validate::validate`] |
-//! | 11 | every field and option valid | [`crate::validate::validate`] (the field tables of [`crate::fields`], the rules of [`crate::rules`]) |
+//! | 10 | `contact` is present and an object | [`crate::validate::Draft::finish`] (the body is read once into a [`crate::validate::Draft`] before step 3; its problems are reported here, in order) |
+//! | 11 | every field and option valid | [`crate::validate::Draft::finish`] (the field tables of [`crate::fields`], the rules of [`crate::rules`]) |
 //! | 12 | every custom field valid against the organization's definitions | [`crate::validate::custom::Definitions::check`], compiled only once steps 3–9 passed |
-//! | 13 | the write: the lookup's contact, conflicts | [`crate::store::decide`] on the rows of [`crate::store::read`], written by [`crate::store::sql`] |
+//! | 13 | the write: the lookup's contact, conflicts | [`crate::store::decide()`] on the rows of [`crate::store::read`], written by [`crate::store::sql`] |
 //!
 //! Problems of steps 11 and 12 are reported together, as `VALIDATION_ERROR` when any
 //! of them is not a custom field's.

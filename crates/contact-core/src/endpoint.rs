@@ -12,7 +12,7 @@ use crate::store::{decide, sql, Action, Context, Decision, EntityAction, Stateme
 use crate::validate::custom::{Definitions, DefinitionsCache};
 use crate::validate::problem::{Code, Failure, ProblemCode};
 use crate::validate::request::MAX_BODY_BYTES;
-use crate::validate::{self as checks, parse_body};
+use crate::validate::{self as checks, parse_body, Draft};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 use std::cell::RefCell;
@@ -188,7 +188,9 @@ async fn run(
     }
     let key_digest = secrets::digest(api_key);
     let secret_digest = secrets::digest(text("developer_secret"));
-    let probe = Probe::from_body(&body);
+    // The body is read once: the read's lookup keys and the verdict both come from it.
+    let draft = Draft::new(&body);
+    let probe = Probe::from_draft(&draft);
     let reads = ReadBatch::new(&key_digest, &secret_digest, text("member_id"), &probe);
     let mut round_trips = 1;
     let rows = db
@@ -203,7 +205,7 @@ async fn run(
     let definitions = DEFINITIONS
         .with(|cache| cache.borrow_mut().get(&caller.org_id, &definitions))
         .map_err(|e| Fault::Internal(format!("stored custom field definition: {e}")))?;
-    let request = checks::validate(&body, caller, &definitions)?;
+    let request = draft.finish(caller, &definitions)?;
     let (crm_mode, api_key_id) = match &credentials.api_key {
         Some(key) => (key.crm_mode, key.api_key_id.clone()),
         None => return Err(Fault::Internal("no api key after authentication".into())),

@@ -2,7 +2,7 @@
 //! decision out, in three steps a test can take one at a time.
 //!
 //! - [`read`]: the statements of the one read round trip and the rows they answer.
-//! - [`decide`]: from a checked request and those rows, a pure [`decide::WritePlan`]:
+//! - [`mod@decide`]: from a checked request and those rows, a pure [`decide::WritePlan`]:
 //!   which contact, created or updated, what happens to its entity, what changes.
 //! - [`sql`]: the statements of one atomic batch that carry a plan out.
 //!

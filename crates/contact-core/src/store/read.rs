@@ -4,12 +4,14 @@
 
 use super::Statement;
 use crate::validate::rules::{email, phone, text};
+use crate::validate::Draft;
 use serde::Deserialize;
 use serde_json::Value;
 
-/// The keys a request may be matched on, read from the raw body before validation
-/// so that the one read round trip can fetch everything. The normalization is the
-/// same one validation applies, so a valid request's keys are these.
+/// The keys a request may be matched on, taken from the request's [`Draft`] (the
+/// body read once, before the checks that need the database run), so that the one
+/// read round trip can fetch everything. They are the keys of the normalized records
+/// the verdict is made from, so a valid request's keys are these.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Probe {
     pub email_key: Option<String>,
@@ -21,32 +23,23 @@ pub struct Probe {
 }
 
 impl Probe {
-    pub fn from_body(body: &Value) -> Probe {
-        let contact = body.get("contact");
+    pub fn from_draft(draft: &Draft) -> Probe {
+        let contact = draft.contact();
+        let text = |name: &str| contact.and_then(|c| c.text(name));
         let mut entity_name_keys = Vec::new();
-        if let Some(name) = text(body.get("entity"), "name") {
+        if let Some(name) = draft.entity().and_then(|e| e.text("name")) {
             entity_name_keys.push(name_key(name));
         }
-        if let Some(first) = text(contact, "firstName") {
-            let name = entity_name_for(first, text(contact, "lastName"));
-            entity_name_keys.push(name_key(&name));
+        if let Some(first) = text("firstName") {
+            entity_name_keys.push(name_key(&entity_name_for(first, text("lastName"))));
         }
         Probe {
-            email_key: text(contact, "primaryEmail").map(email::lookup_key),
-            phone_key: text(contact, "primaryPhone").map(phone::lookup_key),
-            contact_id: text(contact, "id").map(str::to_ascii_lowercase),
+            email_key: text("primaryEmail").map(email::lookup_key),
+            phone_key: text("primaryPhone").map(phone::lookup_key),
+            contact_id: text("id").map(str::to_string),
             entity_name_keys,
         }
     }
-}
-
-/// A trimmed, non-empty string member of an optional object.
-fn text<'a>(object: Option<&'a Value>, key: &str) -> Option<&'a str> {
-    object
-        .and_then(|o| o.get(key))
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
 }
 
 /// The key an entity is found by: its name trimmed and lower-cased, without the

@@ -5,8 +5,8 @@
 use super::custom::Definitions;
 use super::parse::not_an_object;
 use super::problem::{Code, Failure, Problem, ProblemCode};
-use super::record::{read_contact, read_record, type_name, unknown_key};
-use super::request::{named, Change, ContactRequest, LookupBy, Mode, TOP_LEVEL_KEYS};
+use super::record::{finish_contact, read_record, type_name, unknown_key};
+use super::request::{named, Change, ContactRequest, LookupBy, Mode, Record, TOP_LEVEL_KEYS};
 use super::{fields, rules::uuid};
 use crate::auth::gate::Gate;
 use crate::auth::secrets;
@@ -59,10 +59,10 @@ pub fn validate(
     caller: Caller,
     definitions: &Definitions,
 ) -> Result<ContactRequest, Failure> {
-    let Some(body) = body.as_object() else {
+    if !body.is_object() {
         return Err(not_an_object());
-    };
-    validate_fields(body, definitions, caller.org_id, caller.member_id)
+    }
+    Draft::new(body).finish(caller, definitions)
 }
 
 /// Steps 3 and 5: a secret that is absent, `null` or empty is missing; one that is
@@ -116,6 +116,7 @@ fn id_field(body: &Map<String, Value>, key: &'static str) -> Result<String, Fail
     Err(Failure::from_problems(vec![problem]))
 }
 
+#[derive(Debug, Clone)]
 struct TopLevel {
     mode: Mode,
     lookup_by: LookupBy,
@@ -217,59 +218,108 @@ pub(crate) fn contact_object(contact: Option<&Value>) -> Result<&Map<String, Val
     }
 }
 
-/// Steps 10–12 on a body: the contact is there, every field is valid, every custom
-/// field is valid.
-fn validate_fields(
-    body: &Map<String, Value>,
-    definitions: &Definitions,
-    org_id: String,
-    member_id: String,
-) -> Result<ContactRequest, Failure> {
-    let contact = contact_object(body.get("contact"))?;
-    let (top, mut problems) = match read_top_level(body) {
-        Ok(top) => (Some(top), Vec::new()),
-        Err(problems) => (None, problems),
-    };
-    let mode = top.as_ref().map(|t| (t.mode, t.lookup_by));
-    let contact = read_contact(contact, mode, definitions, &mut problems);
-    let entity = match body.get("entity") {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(entity)) => Some(read_record(
-            entity,
-            &fields::ENTITY,
-            "entity",
-            &mut problems,
-        )),
-        Some(other) => {
-            problems.push(Problem::new(
+/// A request read once: its options, its contact and entity normalized, and the
+/// problems found with them, not yet reported. The read round trip takes its lookup
+/// keys from here, and [`Draft::finish`] renders the verdict in the contract's order
+/// once the caller is authenticated and the organization's definitions are known.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    /// Step 10: the contact object read, or why there is none.
+    contact: Result<Record, Failure>,
+    top: Option<TopLevel>,
+    entity: Option<Record>,
+    /// Step 11 problems with the options, in the order found.
+    top_problems: Vec<Problem>,
+    contact_problems: Vec<Problem>,
+    entity_problems: Vec<Problem>,
+}
+
+impl Draft {
+    /// Reads a parsed body (a JSON object; anything else has no contact).
+    pub fn new(body: &Value) -> Draft {
+        let empty = Map::new();
+        let body = body.as_object().unwrap_or(&empty);
+        let (top, top_problems) = match read_top_level(body) {
+            Ok(top) => (Some(top), Vec::new()),
+            Err(problems) => (None, problems),
+        };
+        let mut contact_problems = Vec::new();
+        let contact = contact_object(body.get("contact"))
+            .map(|c| read_record(c, &fields::CONTACT, "contact", &mut contact_problems));
+        let mut entity_problems = Vec::new();
+        let entity = match body.get("entity") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(entity)) => Some(read_record(
+                entity,
+                &fields::ENTITY,
                 "entity",
-                ProblemCode::InvalidType,
-                format!("must be an object, not {}", type_name(other)),
-            ));
-            None
+                &mut entity_problems,
+            )),
+            Some(other) => {
+                entity_problems.push(Problem::new(
+                    "entity",
+                    ProblemCode::InvalidType,
+                    format!("must be an object, not {}", type_name(other)),
+                ));
+                None
+            }
+        };
+        if let Some(entity) = &entity {
+            if entity.get("name") == Some(&Change::Clear) {
+                entity_problems.push(Problem::new(
+                    "entity.name",
+                    ProblemCode::CannotClear,
+                    "an entity's name cannot be cleared",
+                ));
+            }
         }
-    };
-    if let Some(entity) = &entity {
-        if entity.get("name") == Some(&Change::Clear) {
-            problems.push(Problem::new(
-                "entity.name",
-                ProblemCode::CannotClear,
-                "an entity's name cannot be cleared",
-            ));
+        Draft {
+            contact,
+            top,
+            entity,
+            top_problems,
+            contact_problems,
+            entity_problems,
         }
     }
-    match top {
-        Some(top) if problems.is_empty() => Ok(ContactRequest {
-            org_id,
-            member_id,
-            mode: top.mode,
-            lookup_by: top.lookup_by,
-            skip_entity: top.skip_entity,
-            debug: top.debug,
-            dry_run: top.dry_run,
-            contact,
-            entity,
-        }),
-        _ => Err(Failure::from_problems(problems)),
+
+    /// The contact as read, if the body has one: its fields normalized, those with
+    /// problems left out.
+    pub fn contact(&self) -> Option<&Record> {
+        self.contact.as_ref().ok()
+    }
+
+    /// The entity as read, if the body has one.
+    pub fn entity(&self) -> Option<&Record> {
+        self.entity.as_ref()
+    }
+
+    /// Steps 10–12 for an authenticated caller: the contact is there, every field is
+    /// valid (with the rules of the request's mode), every custom field is valid.
+    pub fn finish(
+        self,
+        caller: Caller,
+        definitions: &Definitions,
+    ) -> Result<ContactRequest, Failure> {
+        let record = self.contact?;
+        let mut problems = self.top_problems;
+        problems.extend(self.contact_problems);
+        let mode = self.top.as_ref().map(|t| (t.mode, t.lookup_by));
+        let contact = finish_contact(record, mode, definitions, &mut problems);
+        problems.extend(self.entity_problems);
+        match self.top {
+            Some(top) if problems.is_empty() => Ok(ContactRequest {
+                org_id: caller.org_id,
+                member_id: caller.member_id,
+                mode: top.mode,
+                lookup_by: top.lookup_by,
+                skip_entity: top.skip_entity,
+                debug: top.debug,
+                dry_run: top.dry_run,
+                contact,
+                entity: self.entity,
+            }),
+            _ => Err(Failure::from_problems(problems)),
+        }
     }
 }

@@ -13,6 +13,6 @@ pub mod request;
 pub mod rules;
 pub(crate) mod suggest;
 
-pub use checks::{authenticate, check, validate, Caller};
+pub use checks::{authenticate, check, validate, Caller, Draft};
 pub use parse::{parse_body, too_large, too_large_streamed};
 pub use record::{check_contact, check_field, read_contact, read_value, type_name};

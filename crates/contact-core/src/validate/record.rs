@@ -38,7 +38,18 @@ pub fn read_contact(
     definitions: &Definitions,
     problems: &mut Vec<Problem>,
 ) -> Record {
-    let mut record = read_record(contact, &fields::CONTACT, "contact", problems);
+    let record = read_record(contact, &fields::CONTACT, "contact", problems);
+    finish_contact(record, mode, definitions, problems)
+}
+
+/// The rest of [`read_contact`] on a record already read: the mode's rules, then the
+/// custom fields against the organization's definitions.
+pub(crate) fn finish_contact(
+    mut record: Record,
+    mode: Option<(Mode, LookupBy)>,
+    definitions: &Definitions,
+    problems: &mut Vec<Problem>,
+) -> Record {
     if let Some((mode, lookup_by)) = mode {
         apply_mode(&mut record, mode, lookup_by, problems);
     }
