@@ -214,6 +214,9 @@ async fn run(
         contacts: all(rows.contacts)?,
         entities: all(rows.entities)?,
     };
+    // The entities the read answered come first in `found.entities`; those a plan
+    // fetched by name after it are appended.
+    let mut read_entities = found.entities.len();
     let mut fetched_names = probe.entity_name_keys.clone();
     let (contact_id, entity_id) = (new_id(), new_id());
     let ctx = Context {
@@ -279,9 +282,12 @@ async fn run(
                 };
                 // Nothing the plan read has changed, so planning again would write
                 // the same statements into the same conflict: no race to retry.
-                if again == first_read(&found, &probe, &fetched_names) {
+                if again.contacts == found.contacts
+                    && again.entities[..] == found.entities[..read_entities]
+                {
                     return Err(unchanged_conflict(&conflict));
                 }
+                read_entities = again.entities.len();
                 found = again;
                 fetched_names = probe.entity_name_keys.clone();
             }
@@ -291,24 +297,6 @@ async fn run(
     Err(Fault::Internal(format!(
         "write still conflicting after {MAX_WRITE_ATTEMPTS} attempts"
     )))
-}
-
-/// What the first read found, without the entities a plan fetched after it, to
-/// compare with a re-read of the same statements.
-fn first_read(found: &Found, probe: &Probe, fetched: &[String]) -> Found {
-    let extra: Vec<&String> = fetched
-        .iter()
-        .filter(|k| !probe.entity_name_keys.contains(k))
-        .collect();
-    Found {
-        contacts: found.contacts.clone(),
-        entities: found
-            .entities
-            .iter()
-            .filter(|e| !extra.contains(&&e.name_key))
-            .cloned()
-            .collect(),
-    }
 }
 
 /// The answer to a write refused by a constraint although nothing it was planned
