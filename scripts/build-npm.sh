@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the npm package zyntro-contact into crates/contact-wasm/pkg/ (ready for
 # `npm pack`) and copies its browser build into www/pkg/ for the form:
-#   cargo (release: opt-level z, LTO) → wasm-bindgen --target web → wasm-opt -Oz
+#   cargo (profile wasm-release: opt-level z, LTO) → wasm-bindgen --target web → wasm-opt -Oz
 #   → a Node entry, package.json and README.
 # `npm run build:wasm` runs it. Uses the pinned wasm-bindgen CLI and wasm-opt from
 # npm (binaryen), so nothing is downloaded.
@@ -17,9 +17,9 @@ if ! command -v wasm-bindgen >/dev/null || [ ! -x "$wasm_opt" ]; then
   exit 1
 fi
 
-cargo build -p contact-wasm --target wasm32-unknown-unknown --release >&2
+cargo build -p contact-wasm --target wasm32-unknown-unknown --profile wasm-release >&2
 rm -rf "$pkg"
-wasm-bindgen target/wasm32-unknown-unknown/release/contact_wasm.wasm \
+wasm-bindgen target/wasm32-unknown-unknown/wasm-release/contact_wasm.wasm \
   --target web --out-dir "$pkg" --out-name "$name"
 # The declarations of the raw wasm exports are for the glue only.
 rm -f "$pkg/${name}_bg.wasm.d.ts"
@@ -53,7 +53,6 @@ cat > "$pkg/package.json" <<EOF
   "version": "$version",
   "description": "Validate contacts for the Zyntro contact upsert API in the browser or Node, with exactly the server's rules, codes and messages (WebAssembly).",
   "license": "MIT",
-  "repository": { "type": "git", "url": "git+https://github.com/zyntro/contact-upsert.git", "directory": "crates/contact-wasm" },
   "keywords": ["zyntro", "crm", "contact", "validation", "webassembly", "wasm"],
   "type": "module",
   "main": "./node.js",

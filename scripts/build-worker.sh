@@ -26,4 +26,4 @@ cd "$root/crates/contact-worker"
 WASM_BINDGEN_BIN="$(command -v wasm-bindgen)" \
 WASM_OPT_BIN="$root/node_modules/.bin/wasm-opt" \
 ESBUILD_BIN="$esbuild" \
-  worker-build --release "${options[@]}" . "${cargo_options[@]}" >&2
+  worker-build --profile wasm-release "${options[@]}" . "${cargo_options[@]}" >&2

@@ -4,15 +4,33 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen pin in Cargo.toml
+# The CLI must be the exact version of the wasm-bindgen crate, pinned once in Cargo.toml.
+WASM_BINDGEN_VERSION="$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"$/\1/p' Cargo.toml)"
+[ -n "$WASM_BINDGEN_VERSION" ] || { echo "setup: no exact wasm-bindgen pin in Cargo.toml" >&2; exit 1; }
 WORKER_BUILD_VERSION=0.8.7
 CARGO_FUZZ_VERSION=0.13.2
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+# The toolchain rust-toolchain.toml pins. Where the machine's stable toolchain is
+# that release, it is linked under the pinned name instead of downloaded again
+# (`rustup toolchain link` refuses release names, so the link is made as rustup's
+# own directory entry).
+toolchain="$(sed -n 's/^channel = "\(.*\)"$/\1/p' rust-toolchain.toml)"
+if ! rustup toolchain list | grep -q "^$toolchain-"; then
+  if [ "$(rustc +stable --version 2>/dev/null | cut -d' ' -f2)" = "$toolchain" ]; then
+    say "linking the machine's stable toolchain as $toolchain"
+    rustup +stable target add wasm32-unknown-unknown
+    host="$(rustc +stable -vV | sed -n 's/^host: //p')"
+    ln -s "$(rustc +stable --print sysroot)" "$(rustup show home)/toolchains/$toolchain-$host"
+  else
+    say "installing the Rust toolchain $toolchain"
+    rustup toolchain install "$toolchain" --profile minimal -c rustfmt,clippy
+  fi
+fi
+if ! rustup +"$toolchain" target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
-  rustup target add wasm32-unknown-unknown
+  rustup +"$toolchain" target add wasm32-unknown-unknown
 fi
 
 cargo_tool() { # name version binary

@@ -7,6 +7,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 export WRANGLER_SEND_METRICS=false WRANGLER_HIDE_BANNER=true CLOUDFLARE_CF_FETCH_ENABLED=false
+# Tests that need wrangler (the CLI's, on a local D1) fail here instead of skipping.
+export ZYNTRO_REQUIRE_WRANGLER=1
 step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
 
 step "set-up"

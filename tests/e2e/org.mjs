@@ -2,6 +2,7 @@
 // CLI has its own tests; this is faster for many organizations): its member, an api
 // key, a developer key with an allow-list, and custom field definitions.
 import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 
 const digest = (secret) => createHash("sha256").update(secret.trim().toLowerCase()).digest("hex");
 const q = (s) => `'${String(s).replaceAll("'", "''")}'`;
@@ -29,12 +30,19 @@ export async function provisionOrg(server, { mode = "B2B", customFields = [], al
   return org;
 }
 
-const placeholders = (org) => ({
-  $API_KEY: org.api_key,
-  $DEVELOPER_SECRET: org.developer_secret,
-  $ORG_ID: org.org_id,
-  $MEMBER_ID: org.member_id,
-});
+// The placeholders of tests/support/placeholders.json, each standing for the
+// organization's credential of the same name: $API_KEY for org.api_key, and so on.
+const PLACEHOLDER_NAMES = Object.keys(
+  JSON.parse(readFileSync(new URL("../support/placeholders.json", import.meta.url), "utf8")).offline,
+);
+const placeholders = (org) =>
+  Object.fromEntries(
+    PLACEHOLDER_NAMES.map((name) => {
+      const value = org[name.slice(1).toLowerCase()];
+      if (typeof value !== "string") throw new Error(`no credential for the placeholder ${name}`);
+      return [name, value];
+    }),
+  );
 
 /** Replaces the placeholders inside a raw request text. */
 export function substituteText(text, org) {

@@ -24,14 +24,9 @@ const pkgDir = join(root, "crates", "contact-wasm", "pkg");
 const casesDir = join(root, "tests", "cases");
 const caseFiles = readdirSync(casesDir).filter((f) => f.endsWith(".json")).sort();
 
-// The values the Rust runner (crates/contact-core/tests/cases.rs) puts in place of
-// the placeholders: valid in form, so that only the offline checks decide.
-const PLACEHOLDERS = {
-  $API_KEY: "zak_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-  $DEVELOPER_SECRET: "zdk_fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210",
-  $ORG_ID: "0b6f3c52-7d3e-4a51-9a43-2f1c8e5d7a10",
-  $MEMBER_ID: "5e2d8a41-93b7-4c0f-8e16-b4a7c9d2e3f8",
-};
+// The placeholders' values, shared with the Rust and Python runners: valid in form,
+// so that only the offline checks decide.
+const PLACEHOLDERS = JSON.parse(readFileSync(join(root, "tests", "support", "placeholders.json"), "utf8")).offline;
 const substituteText = (text) =>
   Object.entries(PLACEHOLDERS).reduce((out, [k, v]) => out.replaceAll(k, v), text);
 const substitute = (value) =>
@@ -333,6 +328,9 @@ test("the tarball holds the package and nothing else", async () => {
   const manifest = JSON.parse(readFileSync(join(scratch, "node_modules", "zyntro-contact", "package.json"), "utf8"));
   assert.equal(manifest.name, "zyntro-contact");
   assert.equal(manifest.type, "module");
+  // The package names no repository or home page: none is published.
+  assert.equal(manifest.repository, undefined);
+  assert.equal(manifest.homepage, undefined);
 });
 
 test("the TypeScript declarations type-check a consumer", async () => {

@@ -38,13 +38,9 @@ PATH = "/apis/v2/public/crm/addContactsFull"
 OPERATION = ("paths", PATH, "post")
 REQUEST_SCHEMA = "#/components/schemas/AddContactRequest"
 
-# Values of the issued formats for the cases' placeholders (as the Rust runner does).
-PLACEHOLDERS = {
-    "$API_KEY": "zak_" + "0123456789abcdef" * 4,
-    "$DEVELOPER_SECRET": "zdk_" + "fedcba9876543210" * 4,
-    "$ORG_ID": "0b6f6c39-6c4e-4bde-9f6e-3b8a2f1d9c01",
-    "$MEMBER_ID": "5c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
-}
+# Values of the issued formats for the cases' placeholders, shared with the Rust and
+# JavaScript runners.
+PLACEHOLDERS = json.loads((ROOT / "tests" / "support" / "placeholders.json").read_text(encoding="utf-8"))["offline"]
 
 
 def load_spec() -> dict:

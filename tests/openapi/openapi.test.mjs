@@ -114,13 +114,9 @@ test("every shared case that the API accepts validates against the request schem
   }
 });
 
-// The cases' placeholders, replaced by values of the issued formats (as check_spec.py does).
-const PLACEHOLDERS = {
-  $API_KEY: "zak_" + "0123456789abcdef".repeat(4),
-  $DEVELOPER_SECRET: "zdk_" + "fedcba9876543210".repeat(4),
-  $ORG_ID: "0b6f6c39-6c4e-4bde-9f6e-3b8a2f1d9c01",
-  $MEMBER_ID: "5c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
-};
+// The cases' placeholders, replaced by values of the issued formats (shared with
+// check_spec.py and the Rust runner).
+const PLACEHOLDERS = JSON.parse(readFileSync(join(root, "tests", "support", "placeholders.json"), "utf8")).offline;
 const fill = (text) => Object.entries(PLACEHOLDERS).reduce((t, [k, v]) => t.replaceAll(k, v), text);
 const substitute = (v) =>
   typeof v === "string" ? fill(v)

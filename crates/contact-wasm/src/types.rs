@@ -346,8 +346,8 @@ mod tests {
         let request = contact_core::ContactRequest {
             org_id: String::new(),
             member_id: String::new(),
-            mode: contact_core::Mode::Upsert,
-            lookup_by: contact_core::LookupBy::Email,
+            mode: Mode::Upsert,
+            lookup_by: LookupBy::Email,
             skip_entity: false,
             debug: false,
             dry_run: false,

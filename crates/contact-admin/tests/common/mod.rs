@@ -34,8 +34,24 @@ pub struct Db {
 }
 
 impl Db {
-    /// Applies the project's migrations to a new state directory.
-    pub fn migrated(name: &str) -> Db {
+    /// Applies the project's migrations to a new state directory, or answers
+    /// `None` (and says so on stderr) where wrangler is not installed, so that
+    /// `cargo test` passes on a fresh clone. `scripts/test.sh` sets
+    /// `ZYNTRO_REQUIRE_WRANGLER=1`, which turns the skip into a failure.
+    pub fn migrated(name: &str) -> Option<Db> {
+        let wrangler_bin = repo_root().join("node_modules/.bin/wrangler");
+        if !wrangler_bin.is_file() {
+            let required = std::env::var_os("ZYNTRO_REQUIRE_WRANGLER").is_some_and(|v| v == "1");
+            assert!(
+                !required,
+                "{} is missing and ZYNTRO_REQUIRE_WRANGLER=1: run `npm ci` at the repository root",
+                wrangler_bin.display()
+            );
+            eprintln!(
+                "skipped {name}: needs wrangler for a local D1 (`npm ci` at the repository root; scripts/test.sh runs it)"
+            );
+            return None;
+        }
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap()
@@ -65,7 +81,7 @@ impl Db {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        db
+        Some(db)
     }
 
     /// Runs `contact-admin --persist-to DIR ARGS…` from inside the crate, so that
