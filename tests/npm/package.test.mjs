@@ -333,6 +333,42 @@ test("the tarball holds the package and nothing else", async () => {
   assert.equal(manifest.homepage, undefined);
 });
 
+test("the declarations document each contact and entity field with the contract's own rule", async () => {
+  // The field docs live in crates/contact-wasm/src/types.rs for tsify; the rules live
+  // in the core's field tables. This holds the first to the second.
+  const { stdout } = await run("cargo", ["run", "-q", "-p", "contact-core", "--example", "contract"], { cwd: root });
+  const contract = JSON.parse(stdout);
+  const dts = readFileSync(join(pkgDir, "zyntro_contact.d.ts"), "utf8");
+  const docs = (name) => {
+    const body = dts.match(new RegExp(`export interface ${name} \\{([\\s\\S]*?)\\n\\}`))[1];
+    const out = {};
+    for (const [, doc, key] of body.matchAll(/\/\*\*([\s\S]*?)\*\/\s*(\w+)\??:/g)) {
+      out[key] = doc.replace(/\s*\*\s*/g, " ").trim();
+    }
+    return out;
+  };
+  const expected = (rule) =>
+    ({
+      text: `${rule.max_chars?.toLocaleString("en-US")} characters`,
+      email: "e-mail address",
+      phone: "phone number",
+      url: "http(s) URL with a host",
+      country: "ISO 3166-1 alpha-2",
+      uuid: "UUID",
+      tags: `At most ${rule.max_items} tags of 1–${rule.max_chars} characters`,
+      custom_fields: "custom fields",
+    })[rule.type];
+  for (const [iface, fields] of [["Contact", contract.contact_fields], ["Entity", contract.entity_fields]]) {
+    const documented = docs(iface);
+    assert.deepEqual(Object.keys(documented).sort(), fields.map((f) => f.name).sort(), iface);
+    for (const f of fields) {
+      const doc = documented[f.name];
+      assert.ok(doc.includes(expected(f.rule)), `${iface}.${f.name}: "${doc}" does not say "${expected(f.rule)}"`);
+      if (iface === "Contact" && f.required_to_create) assert.ok(doc.includes("required to create"), `${iface}.${f.name}: ${doc}`);
+    }
+  }
+});
+
 test("the TypeScript declarations type-check a consumer", async () => {
   const src = `
 import { validateContact, validateRequest, validateField, lookupKey } from "zyntro-contact";
