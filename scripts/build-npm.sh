@@ -23,6 +23,10 @@ wasm-bindgen target/wasm32-unknown-unknown/wasm-release/contact_wasm.wasm \
   --target web --out-dir "$pkg" --out-name "$name"
 # The declarations of the raw wasm exports are for the glue only.
 rm -f "$pkg/${name}_bg.wasm.d.ts"
+# A class's `[Symbol.dispose]()` declaration needs TypeScript's esnext library and
+# fails consumers on ES2022 ones; the glue still installs it where the runtime has
+# Symbol.dispose, and `free()` stays declared.
+sed -i '/^    \[Symbol\.dispose\](): void;$/d' "$pkg/${name}.d.ts"
 # The features are the ones rustc's wasm32 target enables by default; -Oz keeps
 # them and shrinks the rest.
 "$wasm_opt" -Oz --strip-debug --strip-producers \

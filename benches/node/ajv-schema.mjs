@@ -25,3 +25,19 @@ export function ajvRequestSchema(customFields) {
   }
   return { schema: jsonSchema(customFields), source: "the contract (benches/node/schemas.mjs)" };
 }
+
+/** A contact alone, as `validateContact` checks it for an upsert by e-mail: openapi.yaml's
+ * `Contact` with the fields needed to create required and not blank. */
+export function ajvContactSchema(customFields) {
+  const { schema } = ajvRequestSchema(customFields);
+  const needed = { type: "string", pattern: "\\S" };
+  if (schema.components) {
+    return {
+      $schema: schema.$schema,
+      components: schema.components,
+      allOf: [{ $ref: "#/components/schemas/Contact" }, { required: ["firstName", "primaryEmail"], properties: { firstName: needed, primaryEmail: needed } }],
+    };
+  }
+  const contact = schema.properties.contact;
+  return { $schema: schema.$schema, allOf: [contact, { required: ["firstName", "primaryEmail"], properties: { firstName: needed, primaryEmail: needed } }] };
+}

@@ -160,8 +160,8 @@ function zCustomField(def) {
   }
 }
 
-export function zodSchema(customFields) {
-  const contact = z.strictObject({
+function zodContact(customFields) {
+  return z.strictObject({
     id: z.uuid().nullish(),
     ...Object.fromEntries(Object.entries(CONTACT_TEXT).map(([k, max]) => [k, zText(max)])),
     primaryEmail: zEmail,
@@ -175,6 +175,20 @@ export function zodSchema(customFields) {
     tags: z.array(z.string().min(1).max(LIMITS.max_tag_chars).regex(new RegExp(SINGLE_LINE))).max(LIMITS.max_tags).nullish(),
     customFields: z.strictObject(Object.fromEntries(customFields.map((d) => [d.tag, zCustomField(d)]))).nullish(),
   });
+}
+
+/** A contact alone, as `validateContact` checks it for an upsert by e-mail: the
+ * fields needed to create, present and not blank. */
+export function zodContactSchema(customFields) {
+  const present = z.string().regex(/\S/);
+  return zodContact(customFields).safeExtend({
+    firstName: present.max(CONTACT_TEXT.firstName),
+    primaryEmail: z.email().max(LIMITS.email_max_address_octets),
+  });
+}
+
+export function zodSchema(customFields) {
+  const contact = zodContact(customFields);
   const entity = z.strictObject({
     ...Object.fromEntries(Object.entries(ENTITY_TEXT).map(([k, max]) => [k, zText(max)])),
     website: zUrl,

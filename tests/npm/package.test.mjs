@@ -111,6 +111,8 @@ function loadCases(file) {
 for (const file of caseFiles) {
   test(`case file ${file} through validateRequest`, () => {
     const { spec, options } = loadCases(file);
+    // A Validator made once from the same options answers what the function does.
+    const validator = new zc.Validator(options);
     const report = [];
     for (const c of spec.cases) {
       // A case's text as the server reads it; objects also go in as objects, which
@@ -122,6 +124,7 @@ for (const file of caseFiles) {
       for (const input of inputs) {
         const verdict = zc.validateRequest(input, options);
         const found = compare(c.expect, verdict);
+        assertJson(found, "Validator.validateRequest", verdict, validator.validateRequest(input));
         const text = JSON.stringify(verdict);
         for (const k of ["$API_KEY", "$DEVELOPER_SECRET"]) {
           if (text.includes(PLACEHOLDERS[k])) found.push(`the verdict contains the secret ${k}`);
@@ -147,11 +150,13 @@ test("validateContact agrees with validateRequest on the contact of every case",
       const topLevel = full.ok ? [] : full.errors.filter((e) => !/^(contact|entity)\b/.test(e.path));
       const reachedFields = full.ok || full.code === "VALIDATION_ERROR" || full.code === "CUSTOM_FIELD_ERROR";
       if (!reachedFields || topLevel.length || !body.contact || typeof body.contact !== "object" || Array.isArray(body.contact)) continue;
-      const verdict = zc.validateContact(body.contact, {
+      const contactOptions = {
         ...options,
         mode: body.mode?.trim?.() ?? "upsert",
         lookupBy: body.lookup_by?.trim?.() ?? "email",
-      });
+      };
+      const verdict = zc.validateContact(body.contact, contactOptions);
+      assert.deepStrictEqual(new zc.Validator(contactOptions).validateContact(body.contact), verdict);
       const want = full.ok ? [] : full.errors.filter((e) => e.path.startsWith("contact"));
       const got = verdict.ok ? [] : verdict.errors;
       compared++;
@@ -255,6 +260,35 @@ test("a caller's mistakes throw TypeErrors that name them; bad data never throws
   assert.equal(zc.validateRequest(undefined).code, "INVALID_JSON");
   assert.deepEqual(zc.validateField("firstName", undefined), []);
   assert.deepEqual(zc.validateField("nickname", "JJ").map((e) => e.code), ["unknown_field"]);
+});
+
+test("a Validator reads its options once, with the functions' refusals, and checks fields as they do", () => {
+  assert.throws(() => new zc.Validator({ customFields: [{ tag: "a", type: "text", pattern: "(" }] }), {
+    name: "TypeError",
+    message: /^options\.customFields: custom field "a": pattern does not compile/,
+  });
+  assert.throws(() => new zc.Validator({ mode: "create" }), {
+    name: "TypeError",
+    message: 'options.mode must be one of: insert, update, upsert; got "create"',
+  });
+  assert.throws(() => new zc.Validator("insert"), { name: "TypeError", message: "options must be an object" });
+  assert.throws(() => new zc.Validator({ mode: "insert" }).validateRequest({}), {
+    name: "TypeError",
+    message: "options.mode and options.lookupBy are for validateContact: a request carries its own mode and lookup_by",
+  });
+  const options = { customFields: [{ tag: "code", type: "text", pattern: "[A-Z]{3}" }], mode: "insert" };
+  const validator = new zc.Validator(options);
+  // Changing the options object afterwards changes nothing: they were read once.
+  options.customFields[0].pattern = "[0-9]+";
+  assert.deepEqual(validator.validateField("customFields.code", "ABC"), []);
+  assert.deepEqual(
+    validator.validateField("customFields.code", "12"),
+    zc.validateField("customFields.code", "12", { customFields: [{ tag: "code", type: "text", pattern: "[A-Z]{3}" }] }),
+  );
+  assert.equal(validator.validateField("customFields.code", "12")[0].code, "pattern_mismatch");
+  const verdict = validator.validateContact({ primaryEmail: "jane@acme.com" });
+  assert.deepEqual(verdict.errors.map((e) => [e.path, e.code]), [["contact.firstName", "required"]]);
+  assert.equal(new zc.Validator().validateContact({ firstName: "Jane", primaryEmail: "jane@acme.com" }).ok, true);
 });
 
 test("an error verdict lists at most 50 problems and counts the rest, as the server answers", () => {
@@ -371,7 +405,7 @@ test("the declarations document each contact and entity field with the contract'
 
 test("the TypeScript declarations type-check a consumer", async () => {
   const src = `
-import { validateContact, validateRequest, validateField, lookupKey } from "zyntro-contact";
+import { validateContact, validateRequest, validateField, lookupKey, Validator } from "zyntro-contact";
 import type { Verdict, Contact, CustomFieldDefinition, FieldError, ErrorCode, ProblemCode, NormalizedRequest } from "zyntro-contact";
 
 const customFields: CustomFieldDefinition[] = [{ tag: "industry", type: "select", options: ["Technology"] }];
@@ -395,6 +429,11 @@ const key: string = lookupKey("phone", "+1-555-0123");
 const problemCode: ProblemCode | undefined = errors[0]?.code;
 const omitted: number | undefined = verdict.ok ? undefined : verdict.errors_omitted;
 void errors; void key; void problemCode; void omitted;
+const validator = new Validator({ customFields, mode: "update", lookupBy: "contact_id" });
+const again: Verdict = validator.validateContact(contact);
+const fieldErrors: FieldError[] = validator.validateField("firstName", "Jane");
+void again; void fieldErrors;
+validator.free();
 // @ts-expect-error: not a problem code
 const notACode: ProblemCode = "invalid";
 void notACode;

@@ -61,14 +61,7 @@ pub fn validate_request(
     body: RequestInput,
     options: Option<OptionsInput>,
 ) -> Result<JsValue, JsValue> {
-    let settings = settings(options)?;
-    if settings.mode.is_some() || settings.lookup_by.is_some() {
-        return Err(type_error(
-            "options.mode and options.lookupBy are for validateContact: a request carries its own mode and lookup_by",
-        ));
-    }
-    let text = input_text(&body, "request body")?;
-    to_js(&verdict::request(&text, &settings.definitions))
+    request_verdict(&body, &settings(options)?)
 }
 
 /// Validates a contact alone, as the endpoint checks the `contact` of a request
@@ -89,14 +82,7 @@ pub fn validate_contact(
     contact: ContactInput,
     options: Option<OptionsInput>,
 ) -> Result<JsValue, JsValue> {
-    let settings = settings(options)?;
-    let text = input_text(&contact, "contact")?;
-    to_js(&verdict::contact(
-        &text,
-        settings.mode.unwrap_or_default(),
-        settings.lookup_by.unwrap_or_default(),
-        &settings.definitions,
-    ))
+    contact_verdict(&contact, &settings(options)?)
 }
 
 /// Validates one field as the user types it: answers its errors, `[]` when the
@@ -118,16 +104,7 @@ pub fn validate_field(
     #[wasm_bindgen(unchecked_param_type = "unknown")] value: JsValue,
     options: Option<OptionsInput>,
 ) -> Result<JsValue, JsValue> {
-    let settings = settings(options)?;
-    // The keystroke path: a string needs no trip through JSON.
-    let value = match value.as_string() {
-        Some(s) => Value::String(s),
-        None => match stringify(&value, "value")? {
-            Some(text) => serde_json::from_str(&text).map_err(|e| type_error(&e.to_string()))?,
-            None => Value::Null,
-        },
-    };
-    to_js(&verdict::field(name, &value, &settings.definitions))
+    field_errors(name, &value, &settings(options)?)
 }
 
 /// The normalized key the server matches contacts on: for `"email"` the address
@@ -152,6 +129,86 @@ pub fn lookup_key(
             "lookupKey: the kind must be \"email\" or \"phone\"",
         )),
     }
+}
+
+/// A validator for one organization: its options (custom field definitions,
+/// and for `validateContact` the mode and lookup) read and compiled once, then used
+/// for every call. The fastest way to validate many inputs, or one form as it is
+/// typed; the functions of the same names read their options on every call.
+///
+/// @example
+/// const validator = new Validator({ customFields: definitions });
+/// for (const body of bodies) if (!validator.validateRequest(body).ok) …
+#[wasm_bindgen]
+pub struct Validator {
+    settings: Settings,
+}
+
+#[wasm_bindgen]
+impl Validator {
+    /// Reads and compiles the options. Throws a `TypeError` for invalid options or
+    /// custom field definitions, as the functions do.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: Option<OptionsInput>) -> Result<Validator, JsValue> {
+        Ok(Validator {
+            settings: settings(options)?,
+        })
+    }
+
+    /// `validateRequest(body, options)` with this validator's options; a validator
+    /// made with `mode` or `lookupBy` refuses it, as the function does.
+    #[wasm_bindgen(js_name = validateRequest, unchecked_return_type = "Verdict")]
+    pub fn validate_request(&self, body: RequestInput) -> Result<JsValue, JsValue> {
+        request_verdict(&body, &self.settings)
+    }
+
+    /// `validateContact(contact, options)` with this validator's options.
+    #[wasm_bindgen(js_name = validateContact, unchecked_return_type = "Verdict")]
+    pub fn validate_contact(&self, contact: ContactInput) -> Result<JsValue, JsValue> {
+        contact_verdict(&contact, &self.settings)
+    }
+
+    /// `validateField(name, value, options)` with this validator's options.
+    #[wasm_bindgen(js_name = validateField, unchecked_return_type = "FieldError[]")]
+    pub fn validate_field(
+        &self,
+        name: &str,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] value: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        field_errors(name, &value, &self.settings)
+    }
+}
+
+fn request_verdict(body: &JsValue, settings: &Settings) -> Result<JsValue, JsValue> {
+    if settings.mode.is_some() || settings.lookup_by.is_some() {
+        return Err(type_error(
+            "options.mode and options.lookupBy are for validateContact: a request carries its own mode and lookup_by",
+        ));
+    }
+    let text = input_text(body, "request body")?;
+    to_js(&verdict::request(&text, &settings.definitions))
+}
+
+fn contact_verdict(contact: &JsValue, settings: &Settings) -> Result<JsValue, JsValue> {
+    let text = input_text(contact, "contact")?;
+    to_js(&verdict::contact(
+        &text,
+        settings.mode.unwrap_or_default(),
+        settings.lookup_by.unwrap_or_default(),
+        &settings.definitions,
+    ))
+}
+
+fn field_errors(name: &str, value: &JsValue, settings: &Settings) -> Result<JsValue, JsValue> {
+    // The keystroke path: a string needs no trip through JSON.
+    let value = match value.as_string() {
+        Some(s) => Value::String(s),
+        None => match stringify(value, "value")? {
+            Some(text) => serde_json::from_str(&text).map_err(|e| type_error(&e.to_string()))?,
+            None => Value::Null,
+        },
+    };
+    to_js(&verdict::field(name, &value, &settings.definitions))
 }
 
 fn settings(options: Option<OptionsInput>) -> Result<Settings, JsValue> {
@@ -192,6 +249,9 @@ fn stringify(value: &JsValue, what: &str) -> Result<Option<String>, JsValue> {
     Ok(JsValue::from(text).as_string())
 }
 
+/// An answer as a JavaScript value, through JSON text and `JSON.parse`: measured
+/// faster on the benchmark corpus than building the objects one property at a time
+/// through the boundary with serde-wasm-bindgen (benches/RESULTS.md).
 fn to_js(value: &impl Serialize) -> Result<JsValue, JsValue> {
     let text = serde_json::to_string(value).map_err(|e| type_error(&e.to_string()))?;
     JSON::parse(&text)
