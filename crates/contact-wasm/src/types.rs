@@ -3,6 +3,9 @@
 //! package's `.d.ts`. The contact, entity and request shapes describe what the
 //! endpoint reads; `tests` below holds them to the core's field tables.
 
+use contact_core::validate::request::Record;
+use contact_core::ContactRequest;
+use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -276,11 +279,61 @@ pub struct ValidVerdict {
     pub errors: Vec<FieldError>,
     /// The normalized contact, as the server stores it.
     #[tsify(type = "Contact")]
-    pub contact: Value,
+    pub contact: RecordJson,
     /// `validateRequest` only: the normalized request, secrets left out.
     #[tsify(optional, type = "NormalizedRequest")]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub request: Option<Value>,
+    pub request: Option<RequestJson>,
+}
+
+/// A normalized record, serialized straight from the core's [`Record`] as
+/// [`Record::to_json`] renders it (keys in the same sorted order), without building
+/// a JSON tree first.
+#[derive(Debug, Clone)]
+pub struct RecordJson(pub Record);
+
+impl Serialize for RecordJson {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        RecordRef(&self.0).serialize(serializer)
+    }
+}
+
+struct RecordRef<'a>(&'a Record);
+
+impl Serialize for RecordRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut changes: Vec<_> = self.0.changes.iter().collect();
+        changes.sort_unstable_by_key(|(field, _)| field.name);
+        let mut map = serializer.serialize_map(Some(changes.len()))?;
+        for (field, change) in changes {
+            map.serialize_entry(field.name, change)?;
+        }
+        map.end()
+    }
+}
+
+/// A normalized request, serialized as [`ContactRequest::to_json`] renders it.
+#[derive(Debug, Clone)]
+pub struct RequestJson(pub ContactRequest);
+
+impl Serialize for RequestJson {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let r = &self.0;
+        let mut map = serializer.serialize_map(None)?;
+        // The keys of `to_json`, in its (sorted) order.
+        map.serialize_entry("contact", &RecordRef(&r.contact))?;
+        map.serialize_entry("debug", &r.debug)?;
+        map.serialize_entry("dry_run", &r.dry_run)?;
+        if let Some(entity) = &r.entity {
+            map.serialize_entry("entity", &RecordRef(entity))?;
+        }
+        map.serialize_entry("lookup_by", &r.lookup_by)?;
+        map.serialize_entry("member_id", &r.member_id)?;
+        map.serialize_entry("mode", &r.mode)?;
+        map.serialize_entry("org_id", &r.org_id)?;
+        map.serialize_entry("skip_entity", &r.skip_entity)?;
+        map.end()
+    }
 }
 
 /// The input fails a check: the server's error answer for it.
@@ -343,7 +396,7 @@ mod tests {
 
     #[test]
     fn normalized_request_type_has_the_keys_of_to_json() {
-        let request = contact_core::ContactRequest {
+        let request = ContactRequest {
             org_id: String::new(),
             member_id: String::new(),
             mode: Mode::Upsert,

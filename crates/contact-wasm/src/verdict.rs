@@ -2,7 +2,7 @@
 //! server does and renders its answer as a [`Verdict`]. The JavaScript functions in
 //! `lib.rs` only convert their arguments to text and the verdict back.
 
-use crate::types::{FieldError, InvalidVerdict, ValidVerdict, Verdict};
+use crate::types::{FieldError, InvalidVerdict, RecordJson, RequestJson, ValidVerdict, Verdict};
 use contact_core::custom::Definitions;
 use contact_core::gate::Offline;
 use contact_core::validate::{request::MAX_BODY_BYTES, too_large};
@@ -16,10 +16,10 @@ pub fn request(text: &str, definitions: &Definitions) -> Verdict {
     let checked = contact_core::parse_body(text)
         .and_then(|body| contact_core::check(&body, definitions, &mut Offline));
     match checked {
-        Ok(request) => {
-            let request = request.to_json();
-            valid(request["contact"].clone(), Some(request))
-        }
+        Ok(request) => valid(
+            RecordJson(request.contact.clone()),
+            Some(RequestJson(request)),
+        ),
         Err(failure) => invalid(&failure),
     }
 }
@@ -42,7 +42,7 @@ pub fn contact(text: &str, mode: Mode, lookup_by: LookupBy, definitions: &Defini
         }
     };
     match contact_core::check_contact(&value, mode, lookup_by, definitions) {
-        Ok(record) => valid(record.to_json(), None),
+        Ok(record) => valid(RecordJson(record), None),
         Err(failure) => invalid(&failure),
     }
 }
@@ -57,7 +57,7 @@ pub fn field(name: &str, value: &Value, definitions: &Definitions) -> Vec<FieldE
         .collect()
 }
 
-fn valid(contact: Value, request: Option<Value>) -> Verdict {
+fn valid(contact: RecordJson, request: Option<RequestJson>) -> Verdict {
     Verdict::Valid(ValidVerdict {
         ok: true,
         code: (),
@@ -166,6 +166,52 @@ mod tests {
         );
         assert_eq!(got["request"]["entity"], json!({"name": "Acme"}));
         assert!(!got.to_string().contains(&secret));
+    }
+
+    #[test]
+    fn valid_verdicts_render_the_records_as_the_core_renders_them() {
+        let mut defs = vec![];
+        defs.push(
+            serde_json::from_value(json!({"tag": "seats", "type": "number", "min": 1})).unwrap(),
+        );
+        defs.push(
+            serde_json::from_value(
+                json!({"tag": "interests", "type": "multiselect", "options": ["A", "B"]}),
+            )
+            .unwrap(),
+        );
+        let defs = Definitions::new(defs).unwrap();
+        let body = json!({
+            "api_key": format!("zak_{}", "b".repeat(64)),
+            "developer_secret": format!("zdk_{}", "a".repeat(64)),
+            "org_id": "0B6F3C52-7D3E-4A51-9A43-2F1C8E5D7A10",
+            "member_id": "5e2d8a41-93b7-4c0f-8e16-b4a7c9d2e3f8",
+            "mode": "update", "lookup_by": "phone", "dry_run": true,
+            "contact": {"primaryPhone": "+1 555 0100", "lastName": null, "firstName": " Jo ",
+                        "tags": ["x", "X", "y"], "country": "fr",
+                        "customFields": {"seats": 3, "interests": null}},
+            "entity": {"name": " Acme ", "website": null, "country": "de"}
+        });
+        let text = body.to_string();
+        let checked = contact_core::check(
+            &contact_core::parse_body(&text).unwrap(),
+            &defs,
+            &mut Offline,
+        )
+        .unwrap();
+        let got = serde_json::to_string(&request(&text, &defs)).unwrap();
+        let want = format!(
+            r#"{{"ok":true,"code":null,"message":"valid","data":[],"errors":[],"contact":{},"request":{}}}"#,
+            checked.contact.to_json(),
+            checked.to_json()
+        );
+        // Byte for byte, key order included.
+        assert_eq!(got, want);
+        assert!(got.contains(r#""lastName":null"#) && got.contains(r#""interests":null"#));
+        assert_eq!(
+            serde_json::to_string(&RecordJson(checked.contact.clone())).unwrap(),
+            checked.contact.to_json().to_string()
+        );
     }
 
     #[test]
