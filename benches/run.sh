@@ -5,19 +5,19 @@
 #
 #   bash benches/run.sh                 # everything, about 8 minutes on two cores
 #   LOAD_SECONDS=5 bash benches/run.sh  # shorter load runs
-#   ONLY="size core" bash benches/run.sh   # some of: validation core size load
+#   ONLY="size core" bash benches/run.sh   # some of: validation core size first load
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 export WRANGLER_SEND_METRICS=false WRANGLER_HIDE_BANNER=true CLOUDFLARE_CF_FETCH_ENABLED=false
-only="${ONLY:-validation core size load}"
+only="${ONLY:-validation core size first load}"
 wants() { [[ " $only " == *" $1 "* ]]; }
 step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
 
 step "set-up and builds"
 bash scripts/setup.sh >&2
 node benches/corpus/generate.mjs --check
-if wants validation || wants size; then bash scripts/build-npm.sh >&2; fi
+if wants validation || wants size || wants first; then bash scripts/build-npm.sh >&2; fi
 if wants size || wants load; then bash scripts/build-worker.sh >&2; fi
 
 echo "# Benchmarks"
@@ -57,6 +57,11 @@ fi
 if wants size; then
   step "sizes"
   node benches/node/size.mjs
+fi
+
+if wants first; then
+  step "time to the form's first verdict in headless Chromium"
+  node benches/node/first-verdict.mjs --runs "${FIRST_RUNS:-15}"
 fi
 
 if wants load; then
