@@ -6,7 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { startServer, root } from "../support/server.mjs";
 import { serveStatic } from "../support/static.mjs";
@@ -238,8 +238,13 @@ test("the form is served with a strict Content-Security-Policy and works under i
   assert.equal(headers["x-content-type-options"], "nosniff");
   assert.equal(headers["x-frame-options"], "DENY");
   assert.equal(headers["referrer-policy"], "no-referrer");
-  // The module, the stylesheet and the wasm module carry the same headers.
-  for (const path of ["/app.js", "/style.css", "/pkg/zyntro_contact_bg.wasm"]) {
+  // Every module of the page is preloaded (so that none waits for another to be
+  // fetched), and each, the stylesheet and the wasm module carry the same headers.
+  const html = await readFile(join(root, "www", "index.html"), "utf8");
+  const preloaded = [...html.matchAll(/<link rel="modulepreload" href="\.(\/[^"]+)">/g)].map((m) => m[1]).sort();
+  const modules = (await readdir(join(root, "www", "form"))).map((f) => `/form/${f}`);
+  assert.deepEqual(preloaded, ["/pkg/zyntro_contact.js", ...modules].sort());
+  for (const path of ["/app.js", "/style.css", "/pkg/zyntro_contact_bg.wasm", ...modules]) {
     const asset = await fetch(server.url + path);
     await asset.arrayBuffer();
     assert.equal(asset.status, 200, path);
