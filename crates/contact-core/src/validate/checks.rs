@@ -8,7 +8,7 @@ use super::problem::{Code, Failure, Problem, ProblemCode};
 use super::read::{unknown_key, Object, Scalar, Top, TopRead};
 use super::record::finish_contact;
 use super::request::{named, Change, ContactRequest, LookupBy, Mode, Record, TOP_LEVEL_KEYS};
-use super::rules::uuid;
+use super::rules::{text, uuid};
 use crate::auth::gate::Gate;
 use crate::auth::secrets;
 use serde::de::DeserializeSeed;
@@ -145,7 +145,7 @@ impl<'a> Body<'a> {
 
 fn text_of<'b>(value: Option<&'b Scalar<'_>>) -> &'b str {
     match value {
-        Some(Scalar::Text(s)) => s.trim(),
+        Some(Scalar::Text(s)) => text::trim(s),
         _ => "",
     }
 }
@@ -170,8 +170,11 @@ fn secret_field<'b>(
     };
     match value {
         None | Some(Scalar::Null) => Err(missing()),
-        Some(Scalar::Text(s)) if s.trim().is_empty() => Err(missing()),
-        Some(Scalar::Text(s)) if secrets::has_format(kind, s.trim()) => Ok(s.trim()),
+        Some(Scalar::Text(s)) => match text::trim(s) {
+            "" => Err(missing()),
+            s if secrets::has_format(kind, s) => Ok(s),
+            _ => Err(invalid()),
+        },
         Some(_) => Err(invalid()),
     }
 }
@@ -183,13 +186,13 @@ fn id_field(value: Option<&Scalar<'_>>, key: &'static str) -> Result<String, Fai
         None | Some(Scalar::Null) => {
             Problem::new(key, ProblemCode::Missing, format!("{key} is required"))
         }
-        // An empty string after trimming means absent, as everywhere else.
-        Some(Scalar::Text(s)) if s.trim().is_empty() => {
-            Problem::new(key, ProblemCode::Missing, format!("{key} is required"))
-        }
-        Some(Scalar::Text(s)) => match uuid::check(s.trim()) {
-            Ok(()) => return Ok(s.trim().to_ascii_lowercase()),
-            Err(v) => Problem::new(key, v.code, v.message),
+        Some(Scalar::Text(s)) => match text::trim(s) {
+            // An empty string after trimming means absent, as everywhere else.
+            "" => Problem::new(key, ProblemCode::Missing, format!("{key} is required")),
+            s => match uuid::check(s) {
+                Ok(()) => return Ok(s.to_ascii_lowercase()),
+                Err(v) => Problem::new(key, v.code, v.message),
+            },
         },
         Some(other) => Problem::new(
             key,
@@ -265,7 +268,7 @@ fn choice<T: Copy + Default>(
     };
     match value {
         None | Some(Scalar::Null) => T::default(),
-        Some(Scalar::Text(s)) => match named(allowed, s.trim()) {
+        Some(Scalar::Text(s)) => match named(allowed, text::trim(s)) {
             Some(v) => v,
             None => {
                 problems.push(Problem::new(

@@ -356,12 +356,16 @@ impl<'de> Visitor<'de> for RecordSeed {
         // The fields seen, by their place in the table (at most 64 fields).
         let mut seen = 0u64;
         let mut unknown = BTreeSet::new();
-        // Each change with its field's place, to put them in the table's order.
-        let mut changes: Vec<(usize, (&'static Field, Change))> = Vec::new();
+        // The changes in the table's order; `places[i]` is the place of `changes[i]`.
+        let mut changes: Vec<(&'static Field, Change)> = Vec::with_capacity(table.len());
+        let mut places = [0u8; 64];
         // Each problem with its key, to put them in the keys' order.
         let mut problems: Vec<(Cow<'de, str>, Problem)> = Vec::new();
         while let Some(key) = map.next_key_seed(Key)? {
-            let Some(place) = table.iter().position(|f| f.name == key) else {
+            let Some(place) = table
+                .iter()
+                .position(|f| f.name.len() == key.len() && f.name.as_bytes() == key.as_bytes())
+            else {
                 if unknown.contains(&key) {
                     return Err(duplicate_key(&key));
                 }
@@ -378,7 +382,16 @@ impl<'de> Visitor<'de> for RecordSeed {
             seen |= bit;
             let field = &table[place];
             match map.next_value_seed(FieldSeed(field))? {
-                Ok(Some(change)) => changes.push((place, (field, change))),
+                Ok(Some(change)) => {
+                    // Sent in the table's order, as most are, it goes last.
+                    let mut at = changes.len();
+                    while at > 0 && usize::from(places[at - 1]) > place {
+                        at -= 1;
+                    }
+                    places.copy_within(at..changes.len(), at + 1);
+                    places[at] = place as u8;
+                    changes.insert(at, (field, change));
+                }
                 Ok(None) => {}
                 Err(found) => {
                     for (suffix, v) in found {
@@ -388,13 +401,10 @@ impl<'de> Visitor<'de> for RecordSeed {
                 }
             }
         }
-        changes.sort_unstable_by_key(|(place, _)| *place);
         // Stable: a key's problems (a tag's, by index) keep their order.
         problems.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(Object::Read {
-            record: Record {
-                changes: changes.into_iter().map(|(_, change)| change).collect(),
-            },
+            record: Record { changes },
             problems: problems.into_iter().map(|(_, problem)| problem).collect(),
         })
     }
@@ -500,8 +510,9 @@ pub(crate) fn check_string(rule: Rule, s: &str) -> Result<String, Violation> {
 fn read_tags<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<FieldRead, A::Error> {
     let mut count = 0usize;
     let mut problems = Vec::new();
-    let mut tags: Vec<Value> = Vec::new();
-    let mut folded: Vec<String> = Vec::new();
+    // The tags kept, each with its lower-case form when it is not ASCII (ASCII tags
+    // compare ignoring ASCII case, which is the same).
+    let mut kept: Vec<(Cow<'de, str>, Option<String>)> = Vec::new();
     while let Some(item) = seq.next_element_seed(Any)? {
         let i = count;
         count += 1;
@@ -509,26 +520,35 @@ fn read_tags<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<FieldRead, A::Error> 
         if count > MAX_TAGS {
             continue;
         }
-        let Scalar::Text(s) = item else {
+        let Scalar::Text(tag) = item else {
             problems.push((format!("[{i}]"), wrong_type("a string", item.type_name())));
             continue;
         };
-        let s = text::trim(&s);
-        if s.is_empty() {
+        let tag = trimmed(tag);
+        if tag.is_empty() {
             problems.push((
                 format!("[{i}]"),
                 Violation::new(ProblemCode::Empty, "a tag must not be empty"),
             ));
             continue;
         }
-        if let Err(v) = text::check(s, MAX_TAG_CHARS, text::Lines::Single) {
+        if let Err(v) = text::check(&tag, MAX_TAG_CHARS, text::Lines::Single) {
             problems.push((format!("[{i}]"), v));
             continue;
         }
-        let key = s.to_lowercase();
-        if !folded.contains(&key) {
-            folded.push(key);
-            tags.push(Value::String(s.to_string()));
+        let lower = (!tag.is_ascii()).then(|| tag.to_lowercase());
+        let seen = kept.iter().any(|(other, other_lower)| {
+            // A lower-case form holds no upper-case ASCII letter, so comparing it to
+            // ASCII text ignoring ASCII case compares it to that text lower-cased.
+            match (&lower, other_lower) {
+                (None, None) => tag.eq_ignore_ascii_case(other),
+                (Some(lower), None) => lower.eq_ignore_ascii_case(other),
+                (None, Some(other_lower)) => other_lower.eq_ignore_ascii_case(&tag),
+                (Some(lower), Some(other_lower)) => lower == other_lower,
+            }
+        });
+        if !seen {
+            kept.push((tag, lower));
         }
     }
     if count > MAX_TAGS {
@@ -541,10 +561,23 @@ fn read_tags<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<FieldRead, A::Error> 
         )]));
     }
     Ok(if problems.is_empty() {
+        let tags = kept
+            .into_iter()
+            .map(|(tag, _)| Value::String(tag.into_owned()))
+            .collect();
         Ok(Some(Change::Set(Value::Array(tags))))
     } else {
         Err(problems)
     })
+}
+
+/// A string trimmed as the contract trims, still borrowed when it was.
+fn trimmed(s: Cow<'_, str>) -> Cow<'_, str> {
+    match s {
+        Cow::Borrowed(s) => Cow::Borrowed(text::trim(s)),
+        Cow::Owned(s) if text::trim(&s).len() == s.len() => Cow::Owned(s),
+        Cow::Owned(s) => Cow::Owned(text::trim(&s).to_owned()),
+    }
 }
 
 pub(crate) fn wrong_type(expected: &str, got: &str) -> Violation {
