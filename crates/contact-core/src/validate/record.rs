@@ -87,20 +87,12 @@ fn apply_mode(record: &mut Record, mode: Mode, lookup_by: LookupBy, problems: &m
         // Nothing exists to clear: null is as good as absent.
         record.changes.retain(|(_, c)| *c != Change::Clear);
     }
-    let mut required: Vec<&'static str> = Vec::new();
-    if mode.may_create(lookup_by) {
-        required.extend(
-            fields::CONTACT
-                .iter()
-                .filter(|f| f.required_to_create)
-                .map(|f| f.name),
-        );
-    }
-    if mode.finds() && !required.contains(&lookup_by.field()) {
-        required.push(lookup_by.field());
-    }
+    // Needed: what creating needs when the request may create, and the field the
+    // lookup reads when it finds.
+    let creating = mode.may_create(lookup_by);
+    let lookup = mode.finds().then(|| lookup_by.field());
     for field in &fields::CONTACT {
-        let needed = required.contains(&field.name);
+        let needed = (creating && field.required_to_create) || lookup == Some(field.name);
         // Only needed fields and those that cannot be cleared have anything to check.
         if !needed && !field.required_to_create && field.name != "id" {
             continue;
