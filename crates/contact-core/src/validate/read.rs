@@ -510,9 +510,7 @@ pub(crate) fn check_string(rule: Rule, s: &str) -> Result<String, Violation> {
 fn read_tags<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<FieldRead, A::Error> {
     let mut count = 0usize;
     let mut problems = Vec::new();
-    // The tags kept, each with its lower-case form when it is not ASCII (ASCII tags
-    // compare ignoring ASCII case, which is the same).
-    let mut kept: Vec<(Cow<'de, str>, Option<String>)> = Vec::new();
+    let mut valid: Vec<Cow<'de, str>> = Vec::new();
     while let Some(item) = seq.next_element_seed(Any)? {
         let i = count;
         count += 1;
@@ -536,6 +534,24 @@ fn read_tags<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<FieldRead, A::Error> 
             problems.push((format!("[{i}]"), v));
             continue;
         }
+        valid.push(tag);
+    }
+    if count > MAX_TAGS {
+        return Ok(Err(vec![(
+            String::new(),
+            Violation::new(
+                ProblemCode::TooManyItems,
+                format!("must have at most {MAX_TAGS} tags (got {count})"),
+            ),
+        )]));
+    }
+    if !problems.is_empty() {
+        return Ok(Err(problems));
+    }
+    // The tags kept, each with its lower-case form when it is not ASCII (ASCII tags
+    // compare ignoring ASCII case, which is the same).
+    let mut kept: Vec<(Cow<'de, str>, Option<String>)> = Vec::with_capacity(valid.len());
+    for tag in valid {
         let lower = (!tag.is_ascii()).then(|| tag.to_lowercase());
         let seen = kept.iter().any(|(other, other_lower)| {
             // A lower-case form holds no upper-case ASCII letter, so comparing it to
@@ -551,24 +567,11 @@ fn read_tags<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<FieldRead, A::Error> 
             kept.push((tag, lower));
         }
     }
-    if count > MAX_TAGS {
-        return Ok(Err(vec![(
-            String::new(),
-            Violation::new(
-                ProblemCode::TooManyItems,
-                format!("must have at most {MAX_TAGS} tags (got {count})"),
-            ),
-        )]));
-    }
-    Ok(if problems.is_empty() {
-        let tags = kept
-            .into_iter()
-            .map(|(tag, _)| Value::String(tag.into_owned()))
-            .collect();
-        Ok(Some(Change::Set(Value::Array(tags))))
-    } else {
-        Err(problems)
-    })
+    let tags = kept
+        .into_iter()
+        .map(|(tag, _)| Value::String(tag.into_owned()))
+        .collect();
+    Ok(Ok(Some(Change::Set(Value::Array(tags)))))
 }
 
 /// A string trimmed as the contract trims, still borrowed when it was.
@@ -620,6 +623,41 @@ mod tests {
         }
         assert!(top.slot("contacts").is_none());
         assert!(top.slot("").is_none());
+    }
+
+    proptest::proptest! {
+        /// Tags equal but for case are kept once, the first of them, by the same
+        /// fold as `str::to_lowercase`, whether or not they are ASCII.
+        #[test]
+        fn tags_equal_but_for_case_are_kept_once(
+            tags in proptest::collection::vec("[kKaA\u{212A}éÉßİiıΣσς ]{1,4}", 0..12)
+        ) {
+            let field = super::super::fields::contact_field("tags").unwrap();
+            let value = Value::from(tags.clone());
+            let mut expected: Vec<String> = Vec::new();
+            let mut folded: Vec<String> = Vec::new();
+            for tag in &tags {
+                let tag = tag.trim();
+                if tag.is_empty() {
+                    // An empty tag is a problem: nothing is kept.
+                    expected.clear();
+                    break;
+                }
+                if !folded.contains(&tag.to_lowercase()) {
+                    folded.push(tag.to_lowercase());
+                    expected.push(tag.to_string());
+                }
+            }
+            let read = crate::validate::read_value(field, &value);
+            if tags.iter().any(|t| t.trim().is_empty()) {
+                proptest::prop_assert!(read.is_err());
+            } else {
+                proptest::prop_assert_eq!(
+                    read.unwrap(),
+                    Some(Change::Set(Value::from(expected)))
+                );
+            }
+        }
     }
 
     #[test]
