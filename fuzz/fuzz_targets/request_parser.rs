@@ -1,12 +1,13 @@
 //! Bytes → (UTF-8) `parse_body` → `check` with definitions of every custom field type
-//! and the offline gate. A request that passes is rendered with `to_json()`, sent
-//! again as text, and must come out the same; a failure must be an offline outcome
-//! and render.
+//! and the offline gate, and the same text through `check_body` (one pass, as the
+//! Worker reads it), which must give the same verdict. A request that passes is
+//! rendered with `to_json()`, sent again as text, and must come out the same; a
+//! failure must be an offline outcome and render.
 
 #![no_main]
 
 use contact_core::gate::Offline;
-use contact_core::{check, parse_body, Code};
+use contact_core::{check, check_body, parse_body, Code};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 use std::sync::OnceLock;
@@ -20,6 +21,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    assert_eq!(
+        check_body(text, defs, &mut Offline),
+        parse_body(text).and_then(|b| check(&b, defs, &mut Offline)),
+        "check_body and parse_body + check disagree"
+    );
     let body = match parse_body(text) {
         Ok(body) => body,
         Err(failure) => {

@@ -4,10 +4,10 @@
 //! | # | check | runs in |
 //! |---|---|---|
 //! | 1 | method is POST | [`crate::endpoint::preflight`] |
-//! | 2 | JSON media type, body ≤ 128 KiB, UTF-8, a JSON object, no key twice | [`crate::endpoint::preflight`], [`crate::endpoint::body_text`] (the Worker stops reading a stream at the limit), [`crate::parse_body`] |
-//! | 3 | `api_key` present | [`crate::validate::authenticate`] |
-//! | 4 | `api_key` of the issued form and a key of an active member | [`crate::validate::authenticate`], asking [`crate::auth::gate::Gate::api_key`] |
-//! | 5 | `developer_secret` present | [`crate::validate::authenticate`] |
+//! | 2 | JSON media type, body ≤ 128 KiB, UTF-8, a JSON object, no key twice | [`crate::endpoint::preflight`], [`crate::endpoint::body_text`] (the Worker stops reading a stream at the limit), [`crate::read_body`] (one pass over the text into a [`crate::validate::Body`]; [`crate::parse_body`] into a `Value`) |
+//! | 3 | `api_key` present | [`crate::validate::Body::authenticate`] |
+//! | 4 | `api_key` of the issued form and a key of an active member | [`crate::validate::Body::authenticate`], asking [`crate::auth::gate::Gate::api_key`] |
+//! | 5 | `developer_secret` present | [`crate::validate::Body::authenticate`] |
 //! | 6 | `developer_secret` matches a developer key of that api key | [`crate::auth::gate::Gate::developer_secret`] |
 //! | 7 | the client address is in that key's allow-list | [`crate::auth::gate::Gate::client_address`] |
 //! | 8 | `org_id` is the key's organization | [`crate::auth::gate::Gate::organization`] |

@@ -1,5 +1,5 @@
 //! The endpoint's whole flow, with the database behind a trait: the Worker brings
-//! D1, the tests bring SQLite. Steps 1–2 are [`preflight`] and [`parse_body`]; then
+//! D1, the tests bring SQLite. Steps 1–2 are [`preflight`] and [`read_body`]; then
 //! one read round trip fetches everything the checks and the plan need, the checks
 //! run in the contract's order, and the plan is written in one batch. A batch that
 //! fails on a guard or a unique index means another request changed the rows first:
@@ -12,7 +12,7 @@ use crate::store::{decide, sql, Action, Context, Decision, EntityAction, Stateme
 use crate::validate::custom::{Definitions, DefinitionsCache};
 use crate::validate::problem::{Code, Failure, ProblemCode};
 use crate::validate::request::MAX_BODY_BYTES;
-use crate::validate::{self as checks, parse_body, Draft};
+use crate::validate::{self as checks, read_body};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 use std::cell::RefCell;
@@ -169,29 +169,21 @@ async fn run(
     call: Call<'_>,
     new_id: &mut impl FnMut() -> String,
 ) -> Result<Outcome, Fault> {
-    let body = parse_body(call.body)?;
-    let text = |key: &str| {
-        body.get(key)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .unwrap_or_default()
-    };
+    // Step 2 and the read of the body in one pass: the read's lookup keys and the
+    // verdict both come from it.
+    let body = read_body(call.body)?;
     // Steps 3 and 4 without a round trip when the key cannot match anything.
-    let api_key = text("api_key");
-    if !secrets::has_format(secrets::SecretKind::ApiKey, api_key) {
-        return Err(
-            checks::check(&body, &Definitions::default(), &mut Credentials::default())
-                .err()
-                .map(Fault::Refused)
-                .unwrap_or_else(|| Fault::Internal("a malformed api key passed the checks".into())),
-        );
+    if !secrets::has_format(secrets::SecretKind::ApiKey, body.api_key()) {
+        return Err(body
+            .check(&Definitions::default(), &mut Credentials::default())
+            .err()
+            .map(Fault::Refused)
+            .unwrap_or_else(|| Fault::Internal("a malformed api key passed the checks".into())));
     }
-    let key_digest = secrets::digest(api_key);
-    let secret_digest = secrets::digest(text("developer_secret"));
-    // The body is read once: the read's lookup keys and the verdict both come from it.
-    let draft = Draft::new(&body);
-    let probe = Probe::from_draft(&draft);
-    let reads = ReadBatch::new(&key_digest, &secret_digest, text("member_id"), &probe);
+    let key_digest = secrets::digest(body.api_key());
+    let secret_digest = secrets::digest(body.developer_secret());
+    let probe = Probe::from_draft(body.draft());
+    let reads = ReadBatch::new(&key_digest, &secret_digest, body.member_id(), &probe);
     let mut round_trips = 1;
     let rows = db
         .batch(reads.all())
@@ -200,12 +192,12 @@ async fn run(
     let rows = ReadBatch::rows(rows)
         .ok_or_else(|| Fault::Internal("read answered the wrong number of results".into()))?;
     let (mut credentials, definitions) = credentials(rows.credentials, call.client_ip)?;
-    let caller = checks::authenticate(&body, &mut credentials)?;
+    let caller = body.authenticate(&mut credentials)?;
     // Patterns are compiled only for a caller who passed every credential check.
     let definitions = DEFINITIONS
         .with(|cache| cache.borrow_mut().get(&caller.org_id, &definitions))
         .map_err(|e| Fault::Internal(format!("stored custom field definition: {e}")))?;
-    let request = draft.finish(caller, &definitions)?;
+    let request = body.into_draft().finish(caller, &definitions)?;
     let (crm_mode, api_key_id) = match &credentials.api_key {
         Some(key) => (key.crm_mode, key.api_key_id.clone()),
         None => return Err(Fault::Internal("no api key after authentication".into())),

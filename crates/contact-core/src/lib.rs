@@ -29,4 +29,7 @@ pub mod validate;
 pub use auth::{allowlist, gate, secrets};
 pub use validate::problem::{Code, Failure, Problem, ProblemCode};
 pub use validate::request::{ContactRequest, LookupBy, Mode};
-pub use validate::{check, check_contact, check_field, custom, fields, json, parse_body, rules};
+pub use validate::{
+    check, check_body, check_contact, check_field, custom, fields, json, parse_body, read_body,
+    rules,
+};

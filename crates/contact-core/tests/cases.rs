@@ -1,13 +1,14 @@
 //! Runs the shared case files in `tests/cases/*.json` against the core: each case's
-//! request goes through `parse_body` and `check` exactly as the Worker runs them, with
-//! the file's custom field definitions and the offline gate. The same files drive the
+//! request goes through `parse_body` and `check`, and through `check_body` (the one
+//! pass over the text the Worker runs), which must agree, with the file's custom
+//! field definitions and the offline gate. The same files drive the
 //! browser module's and the Worker's tests; `tests/cases/README.md` describes them.
 //!
 //! Every mismatch of every case is collected first, then reported together.
 
 use contact_core::custom::{Definition, Definitions};
 use contact_core::gate::Offline;
-use contact_core::{check, parse_body, Failure};
+use contact_core::{check, check_body, parse_body, Failure};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -110,7 +111,15 @@ fn run(case: &Map<String, Value>, definitions: &Definitions) -> Result<Outcome, 
         (None, Some(_)) => return Err("`body` must be a string".into()),
         _ => return Err("a case has exactly one of `request` and `body`".into()),
     };
-    let outcome = match parse_body(&text).and_then(|body| check(&body, definitions, &mut Offline)) {
+    let checked = parse_body(&text).and_then(|body| check(&body, definitions, &mut Offline));
+    // The endpoint reads the text in one pass: it must give the very same verdict.
+    let one_pass = check_body(&text, definitions, &mut Offline);
+    if one_pass != checked {
+        return Err(format!(
+            "check_body gives {one_pass:?}, parse_body + check {checked:?}"
+        ));
+    }
+    let outcome = match checked {
         Ok(request) => Outcome::Ok(request.to_json()),
         Err(failure) => Outcome::Err(failure),
     };

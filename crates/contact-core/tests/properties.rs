@@ -8,7 +8,7 @@ use contact_core::rules::{country, phone};
 use contact_core::store::{entity_name_for, name_key, Probe};
 use contact_core::validate::request::{email_key, phone_key, MAX_BODY_BYTES, TOP_LEVEL_KEYS};
 use contact_core::validate::Draft;
-use contact_core::{check, fields, parse_body, Code};
+use contact_core::{check, check_body, fields, parse_body, read_body, Code};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRunner};
@@ -338,6 +338,7 @@ proptest! {
 
     #[test]
     fn normalization_is_idempotent(body in request()) {
+        assert_one_pass_agrees(&reversed_text(&body), definitions())?;
         assert_idempotent(&body, definitions())?;
     }
 
@@ -508,8 +509,50 @@ fn arbitrary_body() -> impl Strategy<Value = Value> {
         })
 }
 
+/// JSON text of `value` with every object's keys in reverse order, an order a
+/// parsed `Value` (its keys sorted) never has.
+fn reversed_text(value: &Value) -> String {
+    match value {
+        Value::Object(map) => {
+            let members: Vec<String> = map
+                .iter()
+                .rev()
+                .map(|(k, v)| format!("{}:{}", Value::from(k.as_str()), reversed_text(v)))
+                .collect();
+            format!("{{{}}}", members.join(","))
+        }
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(reversed_text).collect();
+            format!("[{}]", items.join(","))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The one pass over the text the endpoint runs gives what parsing the text and then
+/// checking the `Value` gives, and the read round trip's keys from its draft.
+fn assert_one_pass_agrees(text: &str, defs: &Definitions) -> Result<(), TestCaseError> {
+    let checked = parse_body(text).and_then(|body| check(&body, defs, &mut Offline));
+    let one_pass = check_body(text, defs, &mut Offline);
+    prop_assert_eq!(
+        &one_pass,
+        &checked,
+        "check_body and parse_body + check disagree on {}",
+        text
+    );
+    if let (Ok(body), Ok(parsed)) = (read_body(text), parse_body(text)) {
+        prop_assert_eq!(
+            Probe::from_draft(body.draft()),
+            Probe::from_draft(&Draft::new(&parsed))
+        );
+    }
+    Ok(())
+}
+
 /// Runs the checks and everything that renders their outcome.
 fn exercise(body: &Value, defs: &Definitions) -> Result<(), TestCaseError> {
+    assert_one_pass_agrees(&body.to_string(), defs)?;
+    assert_one_pass_agrees(&reversed_text(body), defs)?;
     match check(body, defs, &mut Offline) {
         Ok(request) => {
             let rendered = request.to_json();
@@ -598,6 +641,7 @@ proptest! {
 
     #[test]
     fn parse_body_never_panics_on_arbitrary_text(text in prop_oneof![any::<String>(), json_ish_text()]) {
+        assert_one_pass_agrees(&text, definitions())?;
         match parse_body(&text) {
             Ok(body) => {
                 prop_assert!(body.is_object());
@@ -608,6 +652,50 @@ proptest! {
             ),
         }
     }
+}
+
+/// A key named twice is refused where the second one is read, whatever its depth
+/// and whether the checks look at that value: the same failure, position included,
+/// from the one pass as from parsing first.
+#[test]
+fn duplicate_keys_are_refused_alike_at_every_depth() {
+    let c = r#""api_key":"k","#;
+    let texts = [
+        format!(r#"{{{c}"api_key":"k"}}"#),
+        format!(r#"{{"mode":1, "nickname":1,"nickname" :2,{c}"contact":{{}}}}"#),
+        format!(r#"{{{c}"contact":{{"firstName":"A","lastName":"B","firstName":"A"}}}}"#),
+        format!(r#"{{{c}"contact":{{"x":1,"y":2,"x":1}}}}"#),
+        format!(r#"{{{c}"contact":{{"tags":["a",{{"k":1,"k":2}}]}}}}"#),
+        format!(
+            r#"{{{c}"contact":{{"customFields":{{"industry":"Finance","industry":"Retail"}}}}}}"#
+        ),
+        format!(r#"{{{c}"contact":{{"customFields":{{"bio":{{"a":[{{"b":1,"b":1}}]}}}}}}}}"#),
+        format!(r#"{{{c}"entity":{{"name":"Acme","website":null,"name":"Acme"}}}}"#),
+        format!(r#"{{{c}"extra":{{"deep":[[{{"z":0,"z":0}}]]}}}}"#),
+        r#"{"developer_secret":"s","developer\u005fsecret":"s"}"#.to_string(),
+        r#"[{"a":1,"a":1}]"#.to_string(),
+        format!(r#"{{{c}"contact":{{"firstName":"\u0041","first\u004eame":"B"}}}}"#),
+    ];
+    for text in &texts {
+        let checked = parse_body(text).and_then(|body| check(&body, definitions(), &mut Offline));
+        let one_pass = check_body(text, definitions(), &mut Offline);
+        assert_eq!(one_pass, checked, "{text}");
+        let failure = one_pass.unwrap_err();
+        assert_eq!(failure.code, Code::InvalidJson, "{text}");
+        assert!(
+            failure
+                .message
+                .starts_with("The request body is not valid JSON: duplicate key \""),
+            "{text}: {}",
+            failure.message
+        );
+    }
+    assert_eq!(
+        check_body(&texts[1], definitions(), &mut Offline)
+            .unwrap_err()
+            .message,
+        "The request body is not valid JSON: duplicate key \"nickname\" at line 1 column 35"
+    );
 }
 
 #[test]

@@ -13,9 +13,7 @@ use serde_json::Value;
 /// every check of the contract in order, with a gate that lets the credential
 /// checks that need the database pass.
 pub fn request(text: &str, definitions: &Definitions) -> Verdict {
-    let checked = contact_core::parse_body(text)
-        .and_then(|body| contact_core::check(&body, definitions, &mut Offline));
-    match checked {
+    match contact_core::check_body(text, definitions, &mut Offline) {
         Ok(request) => valid(
             RecordJson(request.contact.clone()),
             Some(RequestJson(request)),

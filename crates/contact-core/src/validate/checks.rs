@@ -3,14 +3,16 @@
 //! its custom fields.
 
 use super::custom::Definitions;
-use super::parse::not_an_object;
+use super::parse::{invalid_json, not_an_object, read_body};
 use super::problem::{Code, Failure, Problem, ProblemCode};
-use super::record::{finish_contact, read_record, type_name, unknown_key};
+use super::read::{unknown_key, Object, Scalar, Top, TopRead};
+use super::record::finish_contact;
 use super::request::{named, Change, ContactRequest, LookupBy, Mode, Record, TOP_LEVEL_KEYS};
-use super::{fields, rules::uuid};
+use super::rules::{text, uuid};
 use crate::auth::gate::Gate;
 use crate::auth::secrets;
-use serde_json::{Map, Value};
+use serde::de::DeserializeSeed;
+use serde_json::Value;
 
 /// Runs every check of the contract, in its order, on a parsed body: steps 3–9 ask
 /// the [`Gate`], steps 10–12 are the validation of the fields.
@@ -19,8 +21,17 @@ pub fn check(
     definitions: &Definitions,
     gate: &mut impl Gate,
 ) -> Result<ContactRequest, Failure> {
-    let caller = authenticate(body, gate)?;
-    validate(body, caller, definitions)
+    Body::from_value(body)?.check(definitions, gate)
+}
+
+/// [`read_body`] then [`Body::check`]: steps 2–12 on a request body's text, in one
+/// pass over it; the verdict of [`parse_body`](super::parse_body) then [`check`].
+pub fn check_body(
+    text: &str,
+    definitions: &Definitions,
+    gate: &mut impl Gate,
+) -> Result<ContactRequest, Failure> {
+    read_body(text)?.check(definitions, gate)
 }
 
 /// Who a request acts as, once steps 3–9 passed: normalized ids.
@@ -33,23 +44,7 @@ pub struct Caller {
 /// Steps 3–9 of [`check`]: the credentials, the address, the organization and the
 /// member, asked of the [`Gate`] in the contract's order.
 pub fn authenticate(body: &Value, gate: &mut impl Gate) -> Result<Caller, Failure> {
-    let Some(body) = body.as_object() else {
-        return Err(not_an_object());
-    };
-    let api_key = secret_field(body, "api_key", secrets::SecretKind::ApiKey)?;
-    gate.api_key(api_key)?;
-    let developer_secret = secret_field(
-        body,
-        "developer_secret",
-        secrets::SecretKind::DeveloperSecret,
-    )?;
-    gate.developer_secret(developer_secret)?;
-    gate.client_address()?;
-    let org_id = id_field(body, "org_id")?;
-    gate.organization(&org_id)?;
-    let member_id = id_field(body, "member_id")?;
-    gate.member(&member_id)?;
-    Ok(Caller { org_id, member_id })
+    Body::from_value(body)?.authenticate(gate)
 }
 
 /// Steps 10–12 of [`check`] for an authenticated caller: the contact, every field
@@ -59,19 +54,108 @@ pub fn validate(
     caller: Caller,
     definitions: &Definitions,
 ) -> Result<ContactRequest, Failure> {
-    if !body.is_object() {
-        return Err(not_an_object());
+    Body::from_value(body)?
+        .into_draft()
+        .finish(caller, definitions)
+}
+
+/// A request body read once (by [`read_body`] from its text, or from a parsed
+/// `Value`): the credentials as sent, borrowed from the body, and the [`Draft`] of
+/// the rest.
+#[derive(Debug, Clone)]
+pub struct Body<'a> {
+    api_key: Option<Scalar<'a>>,
+    developer_secret: Option<Scalar<'a>>,
+    org_id: Option<Scalar<'a>>,
+    member_id: Option<Scalar<'a>>,
+    draft: Draft,
+}
+
+impl<'a> Body<'a> {
+    /// Reads a parsed body; anything but an object is `INVALID_JSON`, as from text.
+    pub fn from_value(body: &'a Value) -> Result<Body<'a>, Failure> {
+        Top.deserialize(body)
+            .map_err(invalid_json)?
+            .map(Body::from_read)
+            .ok_or_else(not_an_object)
     }
-    Draft::new(body).finish(caller, definitions)
+
+    pub(crate) fn from_read(mut top: TopRead<'a>) -> Body<'a> {
+        Body {
+            api_key: top.api_key.take(),
+            developer_secret: top.developer_secret.take(),
+            org_id: top.org_id.take(),
+            member_id: top.member_id.take(),
+            draft: Draft::from_read(top),
+        }
+    }
+
+    /// Steps 3–9: the credentials, the address, the organization and the member,
+    /// asked of the [`Gate`] in the contract's order.
+    pub fn authenticate(&self, gate: &mut impl Gate) -> Result<Caller, Failure> {
+        let api_key = secret_field(self.api_key.as_ref(), secrets::SecretKind::ApiKey)?;
+        gate.api_key(api_key)?;
+        let developer_secret = secret_field(
+            self.developer_secret.as_ref(),
+            secrets::SecretKind::DeveloperSecret,
+        )?;
+        gate.developer_secret(developer_secret)?;
+        gate.client_address()?;
+        let org_id = id_field(self.org_id.as_ref(), "org_id")?;
+        gate.organization(&org_id)?;
+        let member_id = id_field(self.member_id.as_ref(), "member_id")?;
+        gate.member(&member_id)?;
+        Ok(Caller { org_id, member_id })
+    }
+
+    /// Steps 3–12: [`Body::authenticate`], then [`Draft::finish`].
+    pub fn check(
+        self,
+        definitions: &Definitions,
+        gate: &mut impl Gate,
+    ) -> Result<ContactRequest, Failure> {
+        let caller = self.authenticate(gate)?;
+        self.draft.finish(caller, definitions)
+    }
+
+    /// The `api_key` as sent, trimmed; empty when it is absent or not a string.
+    pub fn api_key(&self) -> &str {
+        text_of(self.api_key.as_ref())
+    }
+
+    /// The `developer_secret` as sent, trimmed; empty when absent or not a string.
+    pub fn developer_secret(&self) -> &str {
+        text_of(self.developer_secret.as_ref())
+    }
+
+    /// The `member_id` as sent, trimmed; empty when absent or not a string.
+    pub fn member_id(&self) -> &str {
+        text_of(self.member_id.as_ref())
+    }
+
+    /// The rest of the body: its options, contact and entity.
+    pub fn draft(&self) -> &Draft {
+        &self.draft
+    }
+
+    pub fn into_draft(self) -> Draft {
+        self.draft
+    }
+}
+
+fn text_of<'b>(value: Option<&'b Scalar<'_>>) -> &'b str {
+    match value {
+        Some(Scalar::Text(s)) => text::trim(s),
+        _ => "",
+    }
 }
 
 /// Steps 3 and 5: a secret that is absent, `null` or empty is missing; one that is
 /// not a string of the issued format can match no key.
-fn secret_field<'a>(
-    body: &'a Map<String, Value>,
-    key: &str,
+fn secret_field<'b>(
+    value: Option<&'b Scalar<'_>>,
     kind: secrets::SecretKind,
-) -> Result<&'a str, Failure> {
+) -> Result<&'b str, Failure> {
     let missing = || match kind {
         secrets::SecretKind::ApiKey => Failure::new(Code::MissingApiKey, "API key is required"),
         secrets::SecretKind::DeveloperSecret => {
@@ -84,33 +168,36 @@ fn secret_field<'a>(
             Failure::new(Code::InvalidDeveloperSecret, "Invalid developer_secret")
         }
     };
-    match body.get(key) {
-        None | Some(Value::Null) => Err(missing()),
-        Some(Value::String(s)) if s.trim().is_empty() => Err(missing()),
-        Some(Value::String(s)) if secrets::has_format(kind, s.trim()) => Ok(s.trim()),
+    match value {
+        None | Some(Scalar::Null) => Err(missing()),
+        Some(Scalar::Text(s)) => match text::trim(s) {
+            "" => Err(missing()),
+            s if secrets::has_format(kind, s) => Ok(s),
+            _ => Err(invalid()),
+        },
         Some(_) => Err(invalid()),
     }
 }
 
 /// Steps 8 and 9 need a well-formed id; a missing or malformed one is a validation
 /// error at that step.
-fn id_field(body: &Map<String, Value>, key: &'static str) -> Result<String, Failure> {
-    let problem = match body.get(key) {
-        None | Some(Value::Null) => {
+fn id_field(value: Option<&Scalar<'_>>, key: &'static str) -> Result<String, Failure> {
+    let problem = match value {
+        None | Some(Scalar::Null) => {
             Problem::new(key, ProblemCode::Missing, format!("{key} is required"))
         }
-        // An empty string after trimming means absent, as everywhere else.
-        Some(Value::String(s)) if s.trim().is_empty() => {
-            Problem::new(key, ProblemCode::Missing, format!("{key} is required"))
-        }
-        Some(Value::String(s)) => match uuid::check(s.trim()) {
-            Ok(()) => return Ok(s.trim().to_ascii_lowercase()),
-            Err(v) => Problem::new(key, v.code, v.message),
+        Some(Scalar::Text(s)) => match text::trim(s) {
+            // An empty string after trimming means absent, as everywhere else.
+            "" => Problem::new(key, ProblemCode::Missing, format!("{key} is required")),
+            s => match uuid::check(s) {
+                Ok(()) => return Ok(s.to_ascii_lowercase()),
+                Err(v) => Problem::new(key, v.code, v.message),
+            },
         },
         Some(other) => Problem::new(
             key,
             ProblemCode::InvalidType,
-            format!("must be a string, not {}", type_name(other)),
+            format!("must be a string, not {}", other.type_name()),
         ),
     };
     Err(Failure::from_problems(vec![problem]))
@@ -125,32 +212,37 @@ struct TopLevel {
     dry_run: bool,
 }
 
-/// Reads the options of the request, collecting problems with them.
-fn read_top_level(body: &Map<String, Value>) -> Result<TopLevel, Vec<Problem>> {
-    let mut problems = Vec::new();
-    for key in body.keys() {
-        if !TOP_LEVEL_KEYS.contains(&key.as_str()) {
-            problems.push(unknown_key("", key, TOP_LEVEL_KEYS));
-        }
-    }
-    let mode = choice(body, "mode", &Mode::ALL, &mut problems);
-    let lookup_by = choice(body, "lookup_by", &LookupBy::ALL, &mut problems);
-    let mut flag = |key: &'static str| match body.get(key) {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
+/// The options of the request, with the problems found with them: unknown keys
+/// first, in their sorted order.
+fn top_level(top: &TopRead<'_>) -> Result<TopLevel, Vec<Problem>> {
+    let mut problems: Vec<Problem> = top
+        .unknown
+        .iter()
+        .map(|key| unknown_key("", key, TOP_LEVEL_KEYS))
+        .collect();
+    let mode = choice(top.mode.as_ref(), "mode", &Mode::ALL, &mut problems);
+    let lookup_by = choice(
+        top.lookup_by.as_ref(),
+        "lookup_by",
+        &LookupBy::ALL,
+        &mut problems,
+    );
+    let mut flag = |value: Option<&Scalar<'_>>, key: &'static str| match value {
+        None | Some(Scalar::Null) => false,
+        Some(Scalar::Bool(b)) => *b,
         Some(other) => {
             problems.push(Problem::new(
                 key,
                 ProblemCode::InvalidType,
-                format!("must be true or false, not {}", type_name(other)),
+                format!("must be true or false, not {}", other.type_name()),
             ));
             false
         }
     };
     let top = TopLevel {
-        skip_entity: flag("skip_entity"),
-        debug: flag("debug"),
-        dry_run: flag("dry_run"),
+        skip_entity: flag(top.skip_entity.as_ref(), "skip_entity"),
+        debug: flag(top.debug.as_ref(), "debug"),
+        dry_run: flag(top.dry_run.as_ref(), "dry_run"),
         mode,
         lookup_by,
     };
@@ -162,7 +254,7 @@ fn read_top_level(body: &Map<String, Value>) -> Result<TopLevel, Vec<Problem>> {
 }
 
 fn choice<T: Copy + Default>(
-    body: &Map<String, Value>,
+    value: Option<&Scalar<'_>>,
     key: &'static str,
     allowed: &[(&'static str, T)],
     problems: &mut Vec<Problem>,
@@ -174,9 +266,9 @@ fn choice<T: Copy + Default>(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    match body.get(key) {
-        None | Some(Value::Null) => T::default(),
-        Some(Value::String(s)) => match named(allowed, s.trim()) {
+    match value {
+        None | Some(Scalar::Null) => T::default(),
+        Some(Scalar::Text(s)) => match named(allowed, text::trim(s)) {
             Some(v) => v,
             None => {
                 problems.push(Problem::new(
@@ -191,28 +283,28 @@ fn choice<T: Copy + Default>(
             problems.push(Problem::new(
                 key,
                 ProblemCode::InvalidType,
-                format!("must be one of: {}; not {}", names(), type_name(other)),
+                format!("must be one of: {}; not {}", names(), other.type_name()),
             ));
             T::default()
         }
     }
 }
 
-/// Step 10: the contact is present and an object.
-pub(crate) fn contact_object(contact: Option<&Value>) -> Result<&Map<String, Value>, Failure> {
+/// Step 10: the contact is present and an object, or the failure that says why not.
+pub(crate) fn contact_object(contact: Option<Object>) -> Result<(Record, Vec<Problem>), Failure> {
     match contact {
-        Some(Value::Object(contact)) => Ok(contact),
-        None | Some(Value::Null) => Err(Failure::new(
+        Some(Object::Read { record, problems }) => Ok((record, problems)),
+        None | Some(Object::Null) => Err(Failure::new(
             Code::MissingContact,
             "contact data is required",
         )),
-        Some(other) => Err(Failure::at(
+        Some(Object::Other(got)) => Err(Failure::at(
             Code::MissingContact,
             "contact data is required",
             Problem::new(
                 "contact",
                 ProblemCode::InvalidType,
-                format!("must be an object, not {}", type_name(other)),
+                format!("must be an object, not {got}"),
             ),
         )),
     }
@@ -237,32 +329,32 @@ pub struct Draft {
 impl Draft {
     /// Reads a parsed body (a JSON object; anything else has no contact).
     pub fn new(body: &Value) -> Draft {
-        let empty = Map::new();
-        let body = body.as_object().unwrap_or(&empty);
-        let (top, top_problems) = match read_top_level(body) {
-            Ok(top) => (Some(top), Vec::new()),
+        match Body::from_value(body) {
+            Ok(body) => body.into_draft(),
+            Err(_) => Draft::from_read(TopRead::default()),
+        }
+    }
+
+    fn from_read(top: TopRead<'_>) -> Draft {
+        let (options, top_problems) = match top_level(&top) {
+            Ok(options) => (Some(options), Vec::new()),
             Err(problems) => (None, problems),
         };
-        let mut contact_problems = Vec::new();
-        let contact = contact_object(body.get("contact"))
-            .map(|c| read_record(c, &fields::CONTACT, "contact", &mut contact_problems));
-        let mut entity_problems = Vec::new();
-        let entity = match body.get("entity") {
-            None | Some(Value::Null) => None,
-            Some(Value::Object(entity)) => Some(read_record(
-                entity,
-                &fields::ENTITY,
-                "entity",
-                &mut entity_problems,
-            )),
-            Some(other) => {
-                entity_problems.push(Problem::new(
+        let (contact, contact_problems) = match contact_object(top.contact) {
+            Ok((record, problems)) => (Ok(record), problems),
+            Err(failure) => (Err(failure), Vec::new()),
+        };
+        let (entity, mut entity_problems) = match top.entity {
+            None | Some(Object::Null) => (None, Vec::new()),
+            Some(Object::Read { record, problems }) => (Some(record), problems),
+            Some(Object::Other(got)) => (
+                None,
+                vec![Problem::new(
                     "entity",
                     ProblemCode::InvalidType,
-                    format!("must be an object, not {}", type_name(other)),
-                ));
-                None
-            }
+                    format!("must be an object, not {got}"),
+                )],
+            ),
         };
         if let Some(entity) = &entity {
             if entity.get("name") == Some(&Change::Clear) {
@@ -275,7 +367,7 @@ impl Draft {
         }
         Draft {
             contact,
-            top,
+            top: options,
             entity,
             top_problems,
             contact_problems,

@@ -270,12 +270,15 @@ impl Definitions {
                 tags_named = true;
                 continue;
             };
-            let path = format!("contact.customFields.{tag}");
             match field.check(value) {
                 Ok(value) => {
                     normalized.insert(tag.clone(), value);
                 }
-                Err((code, message)) => problems.push(Problem::custom(path, code, message)),
+                Err((code, message)) => problems.push(Problem::custom(
+                    format!("contact.customFields.{tag}"),
+                    code,
+                    message,
+                )),
             }
         }
         if problems.is_empty() {

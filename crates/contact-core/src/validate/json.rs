@@ -17,7 +17,12 @@ pub fn from_str(text: &str) -> serde_json::Result<Value> {
 }
 
 /// A `Value` seed whose maps refuse duplicate keys.
-struct UniqueKeys;
+pub(crate) struct UniqueKeys;
+
+/// The error of an object that names `key` twice.
+pub(crate) fn duplicate_key<E: de::Error>(key: &str) -> E {
+    E::custom(format_args!("duplicate key {key:?}"))
+}
 
 impl<'de> DeserializeSeed<'de> for UniqueKeys {
     type Value = Value;
@@ -75,7 +80,7 @@ impl<'de> Visitor<'de> for UniqueKeys {
         let mut object = Map::new();
         while let Some(key) = map.next_key::<String>()? {
             if object.contains_key(&key) {
-                return Err(de::Error::custom(format_args!("duplicate key {key:?}")));
+                return Err(duplicate_key(&key));
             }
             let value = map.next_value_seed(UniqueKeys)?;
             object.insert(key, value);

@@ -8,11 +8,12 @@ pub mod fields;
 pub mod json;
 pub(crate) mod parse;
 pub mod problem;
+pub(crate) mod read;
 pub(crate) mod record;
 pub mod request;
 pub mod rules;
 pub(crate) mod suggest;
 
-pub use checks::{authenticate, check, validate, Caller, Draft};
-pub use parse::{parse_body, too_large, too_large_streamed};
+pub use checks::{authenticate, check, check_body, validate, Body, Caller, Draft};
+pub use parse::{parse_body, read_body, too_large, too_large_streamed};
 pub use record::{check_contact, check_field, read_contact, read_value, type_name};

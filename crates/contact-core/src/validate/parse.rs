@@ -1,8 +1,11 @@
 //! Step 2 on the body's text: a JSON object, no key twice, not nested too deep, at
 //! most [`MAX_BODY_BYTES`].
 
+use super::checks::Body;
 use super::problem::{Code, Failure};
+use super::read::Top;
 use super::request::MAX_BODY_BYTES;
+use serde::de::DeserializeSeed;
 use serde_json::Value;
 
 /// Parses a request body; anything but a JSON object is `INVALID_JSON`.
@@ -10,30 +13,48 @@ pub fn parse_body(text: &str) -> Result<Value, Failure> {
     if text.len() > MAX_BODY_BYTES {
         return Err(too_large(text.len()));
     }
-    let value: Value = crate::validate::json::from_str(text).map_err(|e| {
-        let text = e.to_string();
-        let detail = if text.contains("recursion limit") {
-            "nesting is too deep".to_string()
-        } else if let Some(at) = text.find("duplicate key") {
-            // serde_json appends " at line L column C" to custom errors.
-            text[at..].to_string()
-        } else {
-            format!(
-                "{} at line {} column {}",
-                describe(&e),
-                e.line(),
-                e.column()
-            )
-        };
-        Failure::new(
-            Code::InvalidJson,
-            format!("The request body is not valid JSON: {detail}"),
-        )
-    })?;
+    let value: Value = crate::validate::json::from_str(text).map_err(invalid_json)?;
     if !value.is_object() {
         return Err(not_an_object());
     }
     Ok(value)
+}
+
+/// [`parse_body`] and the read of the body for the checks in one pass over the
+/// text, with no `Value` in between: the same failures, and a [`Body`] that
+/// [`Body::check`] gives the verdict [`crate::check`] gives on the parsed body.
+pub fn read_body(text: &str) -> Result<Body<'_>, Failure> {
+    if text.len() > MAX_BODY_BYTES {
+        return Err(too_large(text.len()));
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let top = Top
+        .deserialize(&mut deserializer)
+        .and_then(|top| deserializer.end().map(|()| top))
+        .map_err(invalid_json)?;
+    top.map(Body::from_read).ok_or_else(not_an_object)
+}
+
+/// The `INVALID_JSON` failure of text that does not parse.
+pub(crate) fn invalid_json(e: serde_json::Error) -> Failure {
+    let text = e.to_string();
+    let detail = if text.contains("recursion limit") {
+        "nesting is too deep".to_string()
+    } else if let Some(at) = text.find("duplicate key") {
+        // serde_json appends " at line L column C" to custom errors.
+        text[at..].to_string()
+    } else {
+        format!(
+            "{} at line {} column {}",
+            describe(&e),
+            e.line(),
+            e.column()
+        )
+    };
+    Failure::new(
+        Code::InvalidJson,
+        format!("The request body is not valid JSON: {detail}"),
+    )
 }
 
 /// The `PAYLOAD_TOO_LARGE` failure for a body of `len` bytes.

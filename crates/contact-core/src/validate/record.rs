@@ -4,10 +4,12 @@
 use super::checks::contact_object;
 use super::custom::Definitions;
 use super::fields::{self, Field, Rule};
+use super::parse::invalid_json;
 use super::problem::{Failure, Problem, ProblemCode};
+use super::read::{FieldSeed, Object, RecordSeed, ValueProblems};
 use super::request::{Change, LookupBy, Mode, Record};
-use super::rules::{country, email, phone, text, url, uuid, Violation};
-use super::suggest;
+use super::rules::Violation;
+use serde::de::DeserializeSeed;
 use serde_json::{Map, Value};
 
 /// Steps 10–12 for a contact alone, as a form validates it: the same verdict,
@@ -19,9 +21,12 @@ pub fn check_contact(
     lookup_by: LookupBy,
     definitions: &Definitions,
 ) -> Result<Record, Failure> {
-    let contact = contact_object(Some(contact))?;
-    let mut problems = Vec::new();
-    let record = read_contact(contact, Some((mode, lookup_by)), definitions, &mut problems);
+    // A parsed value names no key twice, which is all that reading it can refuse.
+    let contact = RecordSeed::CONTACT
+        .deserialize(contact)
+        .map_err(invalid_json)?;
+    let (record, mut problems) = contact_object(Some(contact))?;
+    let record = finish_contact(record, Some((mode, lookup_by)), definitions, &mut problems);
     if problems.is_empty() {
         Ok(record)
     } else {
@@ -38,7 +43,8 @@ pub fn read_contact(
     definitions: &Definitions,
     problems: &mut Vec<Problem>,
 ) -> Record {
-    let record = read_record(contact, &fields::CONTACT, "contact", problems);
+    let (record, found) = read_record(contact, RecordSeed::CONTACT);
+    problems.extend(found);
     finish_contact(record, mode, definitions, problems)
 }
 
@@ -81,20 +87,12 @@ fn apply_mode(record: &mut Record, mode: Mode, lookup_by: LookupBy, problems: &m
         // Nothing exists to clear: null is as good as absent.
         record.changes.retain(|(_, c)| *c != Change::Clear);
     }
-    let mut required: Vec<&'static str> = Vec::new();
-    if mode.may_create(lookup_by) {
-        required.extend(
-            fields::CONTACT
-                .iter()
-                .filter(|f| f.required_to_create)
-                .map(|f| f.name),
-        );
-    }
-    if mode.finds() && !required.contains(&lookup_by.field()) {
-        required.push(lookup_by.field());
-    }
+    // Needed: what creating needs when the request may create, and the field the
+    // lookup reads when it finds.
+    let creating = mode.may_create(lookup_by);
+    let lookup = mode.finds().then(|| lookup_by.field());
     for field in &fields::CONTACT {
-        let needed = required.contains(&field.name);
+        let needed = (creating && field.required_to_create) || lookup == Some(field.name);
         // Only needed fields and those that cannot be cleared have anything to check.
         if !needed && !field.required_to_create && field.name != "id" {
             continue;
@@ -130,136 +128,31 @@ fn apply_mode(record: &mut Record, mode: Mode, lookup_by: LookupBy, problems: &m
     }
 }
 
-/// Reads every key of an object against a field table.
-pub(crate) fn read_record(
-    object: &Map<String, Value>,
-    table: &'static [Field],
-    prefix: &str,
-    problems: &mut Vec<Problem>,
-) -> Record {
-    // Each change with its field's place in the table, to put them in the table's order.
-    let mut changes = Vec::with_capacity(object.len());
-    for (key, value) in object {
-        let Some(place) = table.iter().position(|f| f.name == key) else {
-            problems.push(unknown_key(prefix, key, table.iter().map(|f| f.name)));
-            continue;
-        };
-        let field = &table[place];
-        match read_value(field, value) {
-            Ok(Some(change)) => changes.push((place, (field, change))),
-            Ok(None) => {}
-            Err(found) => problems.extend(found.into_iter().map(|(suffix, v)| {
-                Problem::new(format!("{prefix}.{key}{suffix}"), v.code, v.message)
-            })),
-        }
-    }
-    changes.sort_unstable_by_key(|(place, _)| *place);
-    Record {
-        changes: changes.into_iter().map(|(_, change)| change).collect(),
+/// Reads every key of an object against a field table: the record and the problems
+/// found, in the order of the object's keys.
+pub(crate) fn read_record(object: &Map<String, Value>, seed: RecordSeed) -> (Record, Vec<Problem>) {
+    match seed.deserialize(object) {
+        Ok(Object::Read { record, problems }) => (record, problems),
+        Ok(_) => (Record::default(), Vec::new()),
+        Err(e) => (
+            Record::default(),
+            vec![Problem::new(
+                seed.prefix,
+                ProblemCode::InvalidType,
+                invalid_json(e).message,
+            )],
+        ),
     }
 }
-
-/// Problems inside one value: a path suffix (`[3]`) and the violation.
-type ValueProblems = Vec<(String, Violation)>;
 
 /// Reads one field's value: `Ok(None)` when it counts as absent.
-pub fn read_value(field: &Field, value: &Value) -> Result<Option<Change>, ValueProblems> {
-    let one = |v: Violation| vec![(String::new(), v)];
-    match (field.rule, value) {
-        (_, Value::Null) => Ok(Some(Change::Clear)),
-        (Rule::Tags, Value::Array(items)) => {
-            read_tags(items).map(|tags| Some(Change::Set(Value::Array(tags))))
-        }
-        (Rule::Tags, other) => Err(one(wrong_type("an array of strings", other))),
-        (Rule::CustomFields, Value::Object(_)) => Ok(Some(Change::Set(value.clone()))),
-        (Rule::CustomFields, other) => Err(one(wrong_type("an object", other))),
-        (rule, Value::String(s)) => {
-            let s = text::trim(s);
-            if s.is_empty() {
-                return Ok(None);
-            }
-            check_string(rule, s)
-                .map(|normalized| Some(Change::Set(Value::String(normalized))))
-                .map_err(one)
-        }
-        (_, other) => Err(one(wrong_type("a string", other))),
-    }
-}
-
-/// Checks a trimmed, non-empty string against a rule and answers its stored form.
-fn check_string(rule: Rule, s: &str) -> Result<String, Violation> {
-    // Text runs it in its own check; notes keeps bidirectional controls.
-    if !matches!(rule, Rule::Text(..)) {
-        text::bidi(s)?;
-    }
-    match rule {
-        Rule::Text(max, lines) => text::check(s, max, lines).map(|()| s.to_string()),
-        Rule::Email => email::check(s).map(|()| s.to_string()),
-        Rule::Phone => phone::check(s).map(|()| s.to_string()),
-        Rule::Url => url::check(s).map(|()| s.to_string()),
-        Rule::Country => country::normalize(s),
-        Rule::Uuid => uuid::check(s).map(|()| s.to_ascii_lowercase()),
-        Rule::Tags | Rule::CustomFields => Err(Violation::new(
-            ProblemCode::InvalidType,
-            "must not be a string",
-        )),
-    }
-}
-
-fn read_tags(items: &[Value]) -> Result<Vec<Value>, ValueProblems> {
-    let mut problems = Vec::new();
-    if items.len() > fields::MAX_TAGS {
-        problems.push((
+pub fn read_value(field: &'static Field, value: &Value) -> Result<Option<Change>, ValueProblems> {
+    FieldSeed(field).deserialize(value).unwrap_or_else(|e| {
+        Err(vec![(
             String::new(),
-            Violation::new(
-                ProblemCode::TooManyItems,
-                format!(
-                    "must have at most {} tags (got {})",
-                    fields::MAX_TAGS,
-                    items.len()
-                ),
-            ),
-        ));
-        return Err(problems);
-    }
-    let mut tags: Vec<Value> = Vec::with_capacity(items.len());
-    let mut folded: Vec<String> = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let at = format!("[{i}]");
-        let Value::String(s) = item else {
-            problems.push((at, wrong_type("a string", item)));
-            continue;
-        };
-        let s = text::trim(s);
-        if s.is_empty() {
-            problems.push((
-                at,
-                Violation::new(ProblemCode::Empty, "a tag must not be empty"),
-            ));
-            continue;
-        }
-        if let Err(v) = text::check(s, fields::MAX_TAG_CHARS, text::Lines::Single) {
-            problems.push((at, v));
-            continue;
-        }
-        let key = s.to_lowercase();
-        if !folded.contains(&key) {
-            folded.push(key);
-            tags.push(Value::String(s.to_string()));
-        }
-    }
-    if problems.is_empty() {
-        Ok(tags)
-    } else {
-        Err(problems)
-    }
-}
-
-fn wrong_type(expected: &str, got: &Value) -> Violation {
-    Violation::new(
-        ProblemCode::InvalidType,
-        format!("must be {expected}, not {}", type_name(got)),
-    )
+            Violation::new(ProblemCode::InvalidType, invalid_json(e).message),
+        )])
+    })
 }
 
 /// The JSON type of a value, as messages name it.
@@ -272,26 +165,6 @@ pub fn type_name(value: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
-}
-
-/// An unknown key's problem. `prefix` is the path of its object (empty at the top
-/// level); the key is repeated at most [`crate::validate::problem::MAX_ECHOED_CHARS`] long.
-pub(crate) fn unknown_key<'a>(
-    prefix: &str,
-    key: &str,
-    known: impl IntoIterator<Item = &'a str>,
-) -> Problem {
-    let shown = crate::validate::problem::echo(key);
-    let message = match suggest::closest(key, known) {
-        Some(name) => format!("unknown field {shown}; did you mean {name}?"),
-        None => format!("unknown field {shown}"),
-    };
-    let path = if prefix.is_empty() {
-        shown.into_owned()
-    } else {
-        format!("{prefix}.{shown}")
-    };
-    Problem::new(path, ProblemCode::UnknownField, message)
 }
 
 /// Checks one field as a form does while the user types: `name` is a contact field
@@ -312,19 +185,16 @@ fn field_problems(name: &str, value: &Value, definitions: &Definitions) -> Vec<P
             .into_iter()
             .collect();
     }
-    let (table, prefix, field_name): (&'static [Field], &str, &str) =
-        match name.strip_prefix("entity.") {
-            Some(rest) => (&fields::ENTITY, "entity", rest),
-            None => (
-                &fields::CONTACT,
-                "contact",
-                name.strip_prefix("contact.").unwrap_or(name),
-            ),
-        };
-    let mut problems = Vec::new();
+    let (seed, field_name) = match name.strip_prefix("entity.") {
+        Some(rest) => (RecordSeed::ENTITY, rest),
+        None => (
+            RecordSeed::CONTACT,
+            name.strip_prefix("contact.").unwrap_or(name),
+        ),
+    };
     let mut object = Map::new();
     object.insert(field_name.to_string(), value.clone());
-    let record = read_record(&object, table, prefix, &mut problems);
+    let (record, mut problems) = read_record(&object, seed);
     if let (Some(Change::Set(Value::Object(values))), true) =
         (record.get("customFields"), problems.is_empty())
     {

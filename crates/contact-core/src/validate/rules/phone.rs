@@ -21,7 +21,7 @@ pub fn check(phone: &str) -> Result<(), Violation> {
     let shape_ok = !bytes.is_empty()
         && bytes
             .iter()
-            .all(|&b| b.is_ascii_digit() || b" -.()".contains(&b))
+            .all(|&b| matches!(b, b'0'..=b'9' | b' ' | b'-' | b'.' | b'(' | b')'))
         // Separators go between digits: the number starts with a digit or an
         // opening parenthesis, and ends with a digit or a closing one.
         && (bytes[0].is_ascii_digit() || bytes[0] == b'(')

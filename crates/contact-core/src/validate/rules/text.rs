@@ -21,7 +21,12 @@ pub enum Lines {
 /// Single-line text also refuses the bidirectional controls of [`bidi`] (reported
 /// before any other control character).
 pub fn check(value: &str, max_chars: usize, lines: Lines) -> Result<(), Violation> {
-    // ASCII text, the common case, holds no bidirectional control: one byte scan.
+    // Printable ASCII, the common case, has nothing to refuse but its length: one
+    // byte scan. Anything else takes the full look below.
+    if value.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        return check_length(value, max_chars);
+    }
+    // ASCII text holds no bidirectional control.
     let control = if value.is_ascii() {
         value
             .bytes()
@@ -42,6 +47,10 @@ pub fn check(value: &str, max_chars: usize, lines: Lines) -> Result<(), Violatio
             ),
         ));
     }
+    check_length(value, max_chars)
+}
+
+fn check_length(value: &str, max_chars: usize) -> Result<(), Violation> {
     // Byte length bounds the character count from above: most values skip the count.
     if value.len() > max_chars {
         let count = value.chars().count();
@@ -104,5 +113,9 @@ fn is_refused_control(c: char, lines: Lines) -> bool {
 
 /// Trims the characters the contract trims: Unicode white space at both ends.
 pub fn trim(value: &str) -> &str {
-    value.trim()
+    // Most values start and end with a printable ASCII character: nothing to trim.
+    match (value.as_bytes().first(), value.as_bytes().last()) {
+        (Some(b'!'..=b'~'), Some(b'!'..=b'~')) => value,
+        _ => value.trim(),
+    }
 }
