@@ -64,7 +64,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn failure(failure: &Failure) -> Outcome {
+    pub(crate) fn failure(failure: &Failure) -> Outcome {
         Outcome {
             status: failure.code.http_status(),
             body: failure.to_json(),
@@ -146,7 +146,7 @@ pub async fn handle(
     }
 }
 
-enum Fault {
+pub(crate) enum Fault {
     Refused(Failure),
     Internal(String),
 }
@@ -157,7 +157,7 @@ impl From<Failure> for Fault {
     }
 }
 
-fn db_fault(what: &str, error: DbError) -> Fault {
+pub(crate) fn db_fault(what: &str, error: DbError) -> Fault {
     let detail = match error {
         DbError::Conflict(e) | DbError::Other(e) => e,
     };
@@ -321,7 +321,7 @@ fn unchanged_conflict(conflict: &str) -> Fault {
     }
 }
 
-fn success(body: Value) -> Outcome {
+pub(crate) fn success(body: Value) -> Outcome {
     Outcome {
         status: 200,
         body,
@@ -329,7 +329,7 @@ fn success(body: Value) -> Outcome {
     }
 }
 
-fn all<T: DeserializeOwned>(rows: Rows) -> Result<Vec<T>, Fault> {
+pub(crate) fn all<T: DeserializeOwned>(rows: Rows) -> Result<Vec<T>, Fault> {
     rows.into_iter()
         .map(|row| {
             serde_json::from_value(Value::Object(normalize_row(row)))
@@ -354,7 +354,10 @@ fn normalize_row(mut row: Map<String, Value>) -> Map<String, Value> {
 /// secret, whether the acting member is active, and the custom field definitions as
 /// stored (a JSON array, compiled only once the caller is authenticated).
 /// No row: the api key matches nothing.
-fn credentials(rows: Rows, client_ip: Option<&str>) -> Result<(Credentials, String), Fault> {
+pub(crate) fn credentials(
+    rows: Rows,
+    client_ip: Option<&str>,
+) -> Result<(Credentials, String), Fault> {
     let mut credentials = Credentials {
         client_ip: client_ip.map(str::to_string),
         ..Credentials::default()
@@ -387,7 +390,7 @@ const CACHED_ORGANIZATIONS: usize = 64;
 
 thread_local! {
     /// One per isolate in the Worker (one thread each), one per thread natively.
-    static DEFINITIONS: RefCell<DefinitionsCache> =
+    pub(crate) static DEFINITIONS: RefCell<DefinitionsCache> =
         RefCell::new(DefinitionsCache::new(CACHED_ORGANIZATIONS));
 }
 
@@ -398,7 +401,7 @@ pub fn definitions_compiled() -> u64 {
 }
 
 /// The success body of the contract; a dry run says what would happen.
-fn success_body(plan: &WritePlan, dry_run: bool, debug: Option<Value>) -> Value {
+pub(crate) fn success_body(plan: &WritePlan, dry_run: bool, debug: Option<Value>) -> Value {
     let (action, message) = match (plan.action, dry_run) {
         (Action::Created, false) => ("created", "Contact created successfully"),
         (Action::Updated, false) => ("updated", "Contact updated successfully"),

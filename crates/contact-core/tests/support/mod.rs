@@ -28,11 +28,14 @@ pub struct Sqlite {
     /// Answers the contacts read with no rows, as a read that misses a stored
     /// contact would.
     pub hide_contacts: Cell<bool>,
+    /// Every batch run so far, its statements as sent.
+    pub log: RefCell<Vec<Vec<Statement>>>,
 }
 
 impl Database for Sqlite {
     async fn batch(&self, statements: &[Statement]) -> Result<Vec<Rows>, DbError> {
         self.batches.set(self.batches.get() + 1);
+        self.log.borrow_mut().push(statements.to_vec());
         if let Some((n, hook)) = &*self.before_batch.borrow() {
             if *n == self.batches.get() {
                 hook(&self.conn.borrow());
@@ -243,6 +246,7 @@ impl Fixture {
                 batches: Cell::new(0),
                 before_batch: RefCell::new(None),
                 hide_contacts: Cell::new(false),
+                log: RefCell::new(Vec::new()),
             },
             a: caller(ORG_A, MEMBER_A, 1),
             b: caller(ORG_B, MEMBER_B, 2),
@@ -267,6 +271,35 @@ impl Fixture {
             map.entry(key).or_insert_with(|| value.into());
         }
         self.send_text(&body.to_string(), ip)
+    }
+
+    /// Sends a batch body (credentials added) from 127.0.0.1.
+    pub fn send_batch(&self, caller: &Caller, mut body: Value) -> Outcome {
+        let map = body.as_object_mut().unwrap();
+        for (key, value) in [
+            ("api_key", caller.api_key.as_str()),
+            ("developer_secret", caller.developer_secret.as_str()),
+            ("org_id", caller.org_id),
+            ("member_id", caller.member_id),
+        ] {
+            map.entry(key).or_insert_with(|| value.into());
+        }
+        self.send_batch_text(&body.to_string(), Some("127.0.0.1"))
+    }
+
+    pub fn send_batch_text(&self, text: &str, ip: Option<&str>) -> Outcome {
+        let call = Call {
+            body: text,
+            client_ip: ip,
+            request_id: "req-test",
+            now: "2026-06-01T12:00:00Z",
+        };
+        let ids = &self.ids;
+        let mut new_id = || {
+            ids.set(ids.get() + 1);
+            format!("{:08x}-0000-4000-8000-000000000000", ids.get())
+        };
+        block_on(contact_core::batch::handle(&self.db, call, &mut new_id))
     }
 
     pub fn send_text(&self, text: &str, ip: Option<&str>) -> Outcome {
