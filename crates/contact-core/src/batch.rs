@@ -17,12 +17,13 @@
 //! `items[i].`. With `all_or_none`, one failing item means nothing is written and the
 //! items that would have succeeded answer `BATCH_ROLLED_BACK`.
 
-use crate::auth::gate::Credentials;
+use crate::auth::gate::{Credentials, Gate};
 use crate::auth::secrets;
 use crate::endpoint::{
-    self, all, credentials, db_fault, success_body, Call, Database, DbError, Fault, Outcome, Rows,
-    DEFINITIONS,
+    self, all, credentials, db_fault, read_with, success_body, Call, Database, DbError, Fault,
+    Keyed, Outcome, Rows, DEFINITIONS,
 };
+use crate::store::idempotency::{self, IdempotencyKey, Verdict};
 use crate::store::read::{Found, Probe, StoredEntity};
 use crate::store::read_many::{entities_by_name_statement, Keys, ManyRead};
 use crate::store::{decide, sql, state, Action, Context, Decision, Statement, WritePlan};
@@ -106,8 +107,9 @@ pub fn body_text(bytes: &[u8]) -> Result<&str, Failure> {
         .map_err(|_| Failure::new(Code::InvalidJson, "The request body is not valid UTF-8"))
 }
 
-/// Step 2 on the batch body's text: a JSON object with no key twice.
-fn parse(text: &str) -> Result<Value, Failure> {
+/// Step 2 on the batch body's text: a JSON object with no key twice, at most
+/// [`MAX_BATCH_BODY_BYTES`].
+pub fn parse(text: &str) -> Result<Value, Failure> {
     if text.len() > MAX_BATCH_BODY_BYTES {
         return Err(too_large(Some(text.len())));
     }
@@ -173,6 +175,29 @@ pub fn items(items: Option<&Value>) -> Result<&Vec<Value>, Failure> {
     }
 }
 
+/// Every check of a batch that needs no database, in order, on a parsed body: steps
+/// 3–9 through the [`Gate`], `items`, the batch's own options, then each item's
+/// verdict (steps 10–12), its failure's paths prefixed `items[i].`. The browser module
+/// runs it with [`crate::auth::gate::Offline`]; the Worker's flow ([`handle`]) runs the
+/// same steps on the rows of its read.
+pub fn check(
+    body: &Value,
+    definitions: &crate::custom::Definitions,
+    gate: &mut impl Gate,
+) -> Result<Vec<Result<ContactRequest, Failure>>, Failure> {
+    let caller = checks::authenticate(body, gate)?;
+    let list = items(body.get("items"))?;
+    options(body, &caller)?;
+    Ok(list
+        .iter()
+        .enumerate()
+        .map(|(index, item)| {
+            verdict(read_item(body, item), caller.clone(), definitions)
+                .map_err(|failure| at_item(index, failure))
+        })
+        .collect())
+}
+
 /// Handles a batch body from step 2 on. `new_id` yields fresh UUIDs.
 pub async fn handle(
     db: &impl Database,
@@ -197,6 +222,10 @@ async fn run(
     call: Call<'_>,
     new_id: &mut impl FnMut() -> String,
 ) -> Result<Outcome, Fault> {
+    let idempotency_key = call
+        .idempotency_key
+        .map(IdempotencyKey::parse)
+        .transpose()?;
     let body = parse(call.body)?;
     let text = |key: &str| {
         body.get(key)
@@ -221,24 +250,41 @@ async fn run(
     for item in &drafts {
         keys.add(&Probe::from_draft(&item.draft));
     }
+    let key_digest = secrets::digest(api_key);
+    let keyed = idempotency_key.as_ref().map(|key| Keyed {
+        read: idempotency::read_statement(&key_digest, key, call.now),
+        key,
+        hash: idempotency::request_hash("batch", &body),
+    });
     let reads = ManyRead::new(
-        &secrets::digest(api_key),
+        &key_digest,
         &secrets::digest(text("developer_secret")),
         text("member_id"),
         &keys,
     );
     let mut round_trips = 1;
-    let mut executed = reads.all().len();
-    let rows = db
-        .batch(reads.all())
-        .await
-        .map_err(|e| db_fault("read", e))?;
+    let mut executed = reads.all().len() + usize::from(keyed.is_some());
+    let (rows, stored) = read_with(db, reads.all(), keyed.as_ref(), "read").await?;
     let [credential_rows, contact_rows, entity_rows] = <[Rows; 3]>::try_from(rows)
         .map_err(|_| Fault::Internal("read answered the wrong number of results".into()))?;
     let (mut credentials, definitions) = credentials(credential_rows, call.client_ip)?;
     let caller = checks::authenticate(&body, &mut credentials)?;
+    // A retry of a batch whose answer is stored is answered it again.
+    let mut reused = false;
+    if let Some(keyed) = &keyed {
+        match keyed.verdict(stored)? {
+            Verdict::Replay(outcome) => return Ok(outcome),
+            Verdict::Reused => reused = true,
+            Verdict::Fresh => {}
+        }
+    }
     listed?;
     let options = options(&body, &caller)?;
+    if reused && !options.dry_run {
+        return Err(Fault::Refused(idempotency::reused()));
+    }
+    // Dry runs store nothing.
+    let keyed = keyed.filter(|_| !options.dry_run);
     let definitions = DEFINITIONS
         .with(|cache| cache.borrow_mut().get(&caller.org_id, &definitions))
         .map_err(|e| Fault::Internal(format!("stored custom field definition: {e}")))?;
@@ -293,12 +339,13 @@ async fn run(
             }
         };
         let rolled_back = options.all_or_none && plans.iter().any(Result::is_err);
-        let statements = if rolled_back {
+        let mut statements = if rolled_back {
             Vec::new()
         } else {
             write_statements(&plans, &verdicts, &contexts, &caller.org_id, &ids)
         };
-        let write = !statements.is_empty() && !options.dry_run;
+        // Under an idempotency key the answer is stored even when nothing else is written.
+        let write = !options.dry_run && (!statements.is_empty() || keyed.is_some());
         let debug = options.debug.then(|| {
             json!({
                 "request_id": call.request_id,
@@ -307,12 +354,22 @@ async fn run(
                 "crm_mode": crm_mode,
                 "items": verdicts.len(),
                 "read_statements": reads.all().len(),
-                "statements": statements.len(),
+                "statements": statements.len()
+                    + keyed.as_ref().map_or(0, |_| idempotency::STORE_STATEMENTS),
             })
         });
         let outcome = answer(&plans, &ids, &options, rolled_back, debug);
         if !write {
             return Ok(outcome);
+        }
+        if let Some(keyed) = &keyed {
+            statements.extend(idempotency::store_statements(
+                &api_key_id,
+                keyed.key,
+                &keyed.hash,
+                &outcome,
+                call.now,
+            ));
         }
         if executed + statements.len() + reads.candidates().len() > MAX_STATEMENTS {
             return Err(Fault::Internal(format!(
@@ -329,11 +386,19 @@ async fn run(
                 // Another request wrote first: read the candidates again and re-plan.
                 db.pause(attempt + 1).await;
                 round_trips += 1;
-                executed += reads.candidates().len();
-                let rows = db
-                    .batch(reads.candidates())
-                    .await
-                    .map_err(|e| db_fault("re-read", e))?;
+                executed += reads.candidates().len() + usize::from(keyed.is_some());
+                let (rows, stored) =
+                    read_with(db, reads.candidates(), keyed.as_ref(), "re-read").await?;
+                if let Some(keyed) = &keyed {
+                    match keyed.verdict(stored)? {
+                        Verdict::Replay(outcome) => return Ok(outcome),
+                        Verdict::Reused => return Err(Fault::Refused(idempotency::reused())),
+                        Verdict::Fresh if idempotency::refused_on_key(&conflict) => {
+                            return Err(Fault::Refused(idempotency::in_use()))
+                        }
+                        Verdict::Fresh => {}
+                    }
+                }
                 let [contacts, entities] = <[Rows; 2]>::try_from(rows).map_err(|_| {
                     Fault::Internal("re-read answered the wrong number of results".into())
                 })?;
@@ -623,6 +688,7 @@ fn answer(
         status: if failed == 0 { 200 } else { 207 },
         body,
         log: None,
+        replayed: false,
     }
 }
 

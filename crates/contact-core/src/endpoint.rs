@@ -7,6 +7,7 @@
 
 use crate::auth::gate::{ApiKeyRecord, Credentials, DeveloperKeyRecord};
 use crate::auth::secrets;
+use crate::store::idempotency::{self, IdempotencyKey, StoredAnswer, Verdict};
 use crate::store::read::{self, Found, Probe, ReadBatch, StoredEntity};
 use crate::store::{decide, sql, Action, Context, Decision, EntityAction, Statement, WritePlan};
 use crate::validate::custom::{Definitions, DefinitionsCache};
@@ -52,6 +53,8 @@ pub struct Call<'a> {
     pub request_id: &'a str,
     /// RFC 3339 UTC.
     pub now: &'a str,
+    /// The `Idempotency-Key` header, as sent.
+    pub idempotency_key: Option<&'a str>,
 }
 
 /// The answer: an HTTP status and a JSON body, plus a line for the log when
@@ -61,6 +64,9 @@ pub struct Outcome {
     pub status: u16,
     pub body: Value,
     pub log: Option<String>,
+    /// An answer stored under the request's `Idempotency-Key`, answered again: the
+    /// HTTP layer adds `Idempotent-Replayed: true`.
+    pub replayed: bool,
 }
 
 impl Outcome {
@@ -69,6 +75,7 @@ impl Outcome {
             status: failure.code.http_status(),
             body: failure.to_json(),
             log: None,
+            replayed: false,
         }
     }
 
@@ -169,6 +176,10 @@ async fn run(
     call: Call<'_>,
     new_id: &mut impl FnMut() -> String,
 ) -> Result<Outcome, Fault> {
+    let idempotency_key = call
+        .idempotency_key
+        .map(IdempotencyKey::parse)
+        .transpose()?;
     let body = parse_body(call.body)?;
     let text = |key: &str| {
         body.get(key)
@@ -192,24 +203,43 @@ async fn run(
     let draft = Draft::new(&body);
     let probe = Probe::from_draft(&draft);
     let reads = ReadBatch::new(&key_digest, &secret_digest, text("member_id"), &probe);
+    let keyed = idempotency_key.as_ref().map(|key| Keyed {
+        read: idempotency::read_statement(&key_digest, key, call.now),
+        key,
+        hash: idempotency::request_hash("single", &body),
+    });
     let mut round_trips = 1;
-    let rows = db
-        .batch(reads.all())
-        .await
-        .map_err(|e| db_fault("read", e))?;
+    let (rows, stored) = read_with(db, reads.all(), keyed.as_ref(), "read").await?;
     let rows = ReadBatch::rows(rows)
         .ok_or_else(|| Fault::Internal("read answered the wrong number of results".into()))?;
     let (mut credentials, definitions) = credentials(rows.credentials, call.client_ip)?;
     let caller = checks::authenticate(&body, &mut credentials)?;
+    // A retry of a request whose answer is stored is answered it again, whatever the
+    // checks after authentication would say now; another request under the key is
+    // refused at step 13.
+    let mut reused = false;
+    if let Some(keyed) = &keyed {
+        match keyed.verdict(stored)? {
+            Verdict::Replay(outcome) => return Ok(outcome),
+            Verdict::Reused => reused = true,
+            Verdict::Fresh => {}
+        }
+    }
     // Patterns are compiled only for a caller who passed every credential check.
     let definitions = DEFINITIONS
         .with(|cache| cache.borrow_mut().get(&caller.org_id, &definitions))
         .map_err(|e| Fault::Internal(format!("stored custom field definition: {e}")))?;
     let request = draft.finish(caller, &definitions)?;
+    // A dry run neither stores an answer nor is judged by one.
+    if reused && !request.dry_run {
+        return Err(Fault::Refused(idempotency::reused()));
+    }
     let (crm_mode, api_key_id) = match &credentials.api_key {
         Some(key) => (key.crm_mode, key.api_key_id.clone()),
         None => return Err(Fault::Internal("no api key after authentication".into())),
     };
+    // Dry runs store nothing.
+    let keyed = keyed.filter(|_| !request.dry_run);
     let mut found = Found {
         contacts: all(rows.contacts)?,
         entities: all(rows.entities)?,
@@ -228,9 +258,9 @@ async fn run(
     };
     for attempt in 1..=MAX_WRITE_ATTEMPTS {
         let write = loop {
-            match decide(&request, &found, &fetched_names, &ctx)? {
-                Decision::Write(write) => break write,
-                Decision::FetchEntity(key) => {
+            match decide(&request, &found, &fetched_names, &ctx) {
+                Ok(Decision::Write(write)) => break Ok(write),
+                Ok(Decision::FetchEntity(key)) => {
                     let statement = read::entity_by_name_statement(&request.org_id, &key);
                     round_trips += 1;
                     let rows = db
@@ -242,37 +272,66 @@ async fn run(
                     )?);
                     fetched_names.push(key);
                 }
+                // A refusal of the write step is stored under a key, so it is
+                // written as an answer of its own; without a key it is answered now.
+                Err(failure) if keyed.is_some() && failure.code != Code::InternalError => {
+                    break Err(failure)
+                }
+                Err(failure) => return Err(failure.into()),
             }
         };
-        let statements = sql::statements(&write, &request, &ctx);
-        let debug = |round_trips: u32| {
-            request.debug.then(|| {
-                json!({
-                    "request_id": call.request_id,
-                    "d1_round_trips": round_trips,
-                    "write_attempts": attempt,
-                    "crm_mode": crm_mode,
-                    "mode": request.mode,
-                    "lookup_by": request.lookup_by,
-                    "statements": statements.len(),
-                    "normalized": request.to_json(),
-                })
-            })
+        let (mut statements, outcome) = match &write {
+            Ok(write) => {
+                let statements = sql::statements(write, &request, &ctx);
+                let debug = request.debug.then(|| {
+                    json!({
+                        "request_id": call.request_id,
+                        "d1_round_trips": round_trips + u32::from(!request.dry_run),
+                        "write_attempts": attempt,
+                        "crm_mode": crm_mode,
+                        "mode": request.mode,
+                        "lookup_by": request.lookup_by,
+                        "statements": statements.len()
+                            + keyed.as_ref().map_or(0, |_| idempotency::STORE_STATEMENTS),
+                        "normalized": request.to_json(),
+                    })
+                });
+                let outcome = success(success_body(write, request.dry_run, debug));
+                if request.dry_run {
+                    return Ok(outcome);
+                }
+                (statements, outcome)
+            }
+            Err(failure) => (Vec::new(), Outcome::failure(failure)),
         };
-        if request.dry_run {
-            return Ok(success(success_body(&write, true, debug(round_trips))));
+        if let Some(keyed) = &keyed {
+            statements.extend(idempotency::store_statements(
+                &api_key_id,
+                keyed.key,
+                &keyed.hash,
+                &outcome,
+                call.now,
+            ));
         }
         round_trips += 1;
         match db.batch(&statements).await {
-            Ok(_) => return Ok(success(success_body(&write, false, debug(round_trips)))),
+            Ok(_) => return Ok(outcome),
             Err(DbError::Conflict(conflict)) => {
                 // Another request wrote first: read the candidates again and re-plan.
                 db.pause(attempt + 1).await;
                 round_trips += 1;
-                let rows = db
-                    .batch(reads.candidates())
-                    .await
-                    .map_err(|e| db_fault("re-read", e))?;
+                let (rows, stored) =
+                    read_with(db, reads.candidates(), keyed.as_ref(), "re-read").await?;
+                if let Some(keyed) = &keyed {
+                    match keyed.verdict(stored)? {
+                        Verdict::Replay(outcome) => return Ok(outcome),
+                        Verdict::Reused => return Err(Fault::Refused(idempotency::reused())),
+                        Verdict::Fresh if idempotency::refused_on_key(&conflict) => {
+                            return Err(Fault::Refused(idempotency::in_use()))
+                        }
+                        Verdict::Fresh => {}
+                    }
+                }
                 let rows = ReadBatch::candidate_rows(rows).ok_or_else(|| {
                     Fault::Internal("re-read answered the wrong number of results".into())
                 })?;
@@ -297,6 +356,44 @@ async fn run(
     Err(Fault::Internal(format!(
         "write still conflicting after {MAX_WRITE_ATTEMPTS} attempts"
     )))
+}
+
+/// A request's `Idempotency-Key`: the key, the read of its stored answer, and the
+/// digest of the request it is matched on.
+pub(crate) struct Keyed<'a> {
+    pub key: &'a IdempotencyKey,
+    pub read: Statement,
+    pub hash: String,
+}
+
+impl Keyed<'_> {
+    /// What the stored answer the read found means for this request.
+    pub fn verdict(&self, stored: Option<StoredAnswer>) -> Result<Verdict, Fault> {
+        idempotency::verdict(stored, &self.hash).map_err(Fault::Internal)
+    }
+}
+
+/// Runs a read batch, with the read of the request's stored answer after it when the
+/// request has an idempotency key; answers the batch's rows and the stored answer.
+pub(crate) async fn read_with(
+    db: &impl Database,
+    statements: &[Statement],
+    keyed: Option<&Keyed<'_>>,
+    what: &str,
+) -> Result<(Vec<Rows>, Option<StoredAnswer>), Fault> {
+    let Some(keyed) = keyed else {
+        let rows = db.batch(statements).await.map_err(|e| db_fault(what, e))?;
+        return Ok((rows, None));
+    };
+    let mut all_statements = statements.to_vec();
+    all_statements.push(keyed.read.clone());
+    let mut rows = db
+        .batch(&all_statements)
+        .await
+        .map_err(|e| db_fault(what, e))?;
+    let stored = rows.pop().unwrap_or_default();
+    let stored = all::<StoredAnswer>(stored)?.into_iter().next();
+    Ok((rows, stored))
 }
 
 /// The answer to a write refused by a constraint although nothing it was planned
@@ -326,6 +423,7 @@ pub(crate) fn success(body: Value) -> Outcome {
         status: 200,
         body,
         log: None,
+        replayed: false,
     }
 }
 

@@ -470,3 +470,26 @@ fn a_b2c_batch_skips_entities_and_other_tenants_rows_are_not_seen() {
     }
     assert_eq!(f.count("contacts"), 3);
 }
+
+#[test]
+fn the_offline_checks_give_each_items_verdict_as_the_endpoint_does() {
+    use contact_core::{batch, custom::Definitions, gate::Offline};
+    let f = Fixture::new();
+    let body = json!({"api_key": f.a.api_key, "developer_secret": f.a.developer_secret, "org_id": ORG_A,
+                      "member_id": MEMBER_A, "items": [item("A", "a@x.io"), item("B", "bad")]});
+    let verdicts = batch::check(&body, &Definitions::default(), &mut Offline).unwrap();
+    assert_eq!(
+        verdicts[0].as_ref().unwrap().email_key().as_deref(),
+        Some("a@x.io")
+    );
+    let failure = verdicts[1].as_ref().unwrap_err();
+    assert_eq!(failure.problems[0].path, "items[1].contact.primaryEmail");
+    let served = f.send_batch(&f.a, body.clone());
+    let mut expected = failure.to_json();
+    expected["index"] = 1.into();
+    assert_eq!(served.body["results"][1], expected);
+    let mut no_items = body;
+    no_items["items"] = json!([]);
+    let failure = batch::check(&no_items, &Definitions::default(), &mut Offline).unwrap_err();
+    assert_eq!(failure.code.as_str(), "INVALID_ITEMS");
+}

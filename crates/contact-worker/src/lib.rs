@@ -91,11 +91,13 @@ async fn answer(req: &mut Request, env: &Env, request_id: &str) -> Result<Outcom
                         .as_string()
                         .unwrap_or_default();
                     let client_ip = req.headers().get("CF-Connecting-IP")?;
+                    let idempotency_key = req.headers().get("Idempotency-Key")?;
                     let call = Call {
                         body: &body,
                         client_ip: client_ip.as_deref(),
                         request_id,
                         now: &now,
+                        idempotency_key: idempotency_key.as_deref(),
                     };
                     match route {
                         Route::Batch => batch::handle(&db, call, &mut random_uuid).await,
@@ -177,6 +179,7 @@ async fn demo(env: &Env) -> Option<Outcome> {
         status: 200,
         body,
         log: None,
+        replayed: false,
     })
 }
 
@@ -226,6 +229,7 @@ fn failure(failure: &Failure) -> Outcome {
         status: failure.code.http_status(),
         body: failure.to_json(),
         log: None,
+        replayed: false,
     }
 }
 
@@ -237,6 +241,9 @@ fn respond(outcome: &Outcome, request_id: &str) -> Result<Response> {
     headers.set("X-Content-Type-Options", "nosniff")?;
     if outcome.body["code"] == Code::MethodNotAllowed.as_str() {
         headers.set("Allow", "POST")?;
+    }
+    if outcome.replayed {
+        headers.set("Idempotent-Replayed", "true")?;
     }
     Ok(response)
 }
