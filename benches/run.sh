@@ -5,12 +5,12 @@
 #
 #   bash benches/run.sh                 # everything, about 8 minutes on two cores
 #   LOAD_SECONDS=5 bash benches/run.sh  # shorter load runs
-#   ONLY="size core" bash benches/run.sh   # some of: validation core size first load
+#   ONLY="size core" bash benches/run.sh   # some of: validation core size first load batch
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 export WRANGLER_SEND_METRICS=false WRANGLER_HIDE_BANNER=true CLOUDFLARE_CF_FETCH_ENABLED=false
-only="${ONLY:-validation core size first load}"
+only="${ONLY:-validation core size first load batch}"
 wants() { [[ " $only " == *" $1 "* ]]; }
 step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
 
@@ -19,6 +19,11 @@ bash scripts/setup.sh >&2
 node benches/corpus/generate.mjs --check
 if wants validation || wants size || wants first; then bash scripts/build-npm.sh >&2; fi
 if wants size || wants load; then bash scripts/build-worker.sh >&2; fi
+if wants batch; then
+  # The batch benchmark runs the Worker as the e2e suites do: the local build, the CLI.
+  cargo build -q -p contact-admin >&2
+  bash scripts/build-worker.sh --local --out-dir "$root/target/bench-worker-local" >&2
+fi
 
 echo "# Benchmarks"
 echo
@@ -67,4 +72,9 @@ fi
 if wants load; then
   step "the Worker under load"
   node benches/node/load.mjs --seconds "${LOAD_SECONDS:-10}" --connections "${LOAD_CONNECTIONS:-10,50}"
+fi
+
+if wants batch; then
+  step "batches against single requests"
+  WORKER_BUILD="$root/target/bench-worker-local" node benches/node/batch.mjs --contacts "${BATCH_CONTACTS:-2000}" --concurrency "${BATCH_CONCURRENCY:-8}"
 fi

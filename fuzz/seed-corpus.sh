@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Writes the shared case files' requests (tests/cases/*.json) into the fuzzers'
 # corpora as seeds: each request as the text a client would send, placeholders
-# replaced by well-formed credentials, into corpus/request_parser/; each request's
+# replaced by well-formed credentials, into corpus/request_parser/, and as a batch of
+# two such items into corpus/batch_parser/; each request's
 # contact.customFields as JSON text into corpus/custom_fields/. Files are named by
 # the SHA-1 of their content, as libFuzzer names them, so running it twice adds
 # nothing new.
@@ -40,6 +41,14 @@ for (const file of readdirSync(casesDir).filter((f) => f.endsWith(".json")).sort
     const text = "body" in c ? substitute(c.body) : JSON.stringify(substituteValue(c.request));
     write("corpus/request_parser", text);
     requests++;
+    // The same request as a one-item batch.
+    if (c.request && typeof c.request === "object" && !Array.isArray(c.request)) {
+      const { contact, entity, ...rest } = substituteValue(c.request);
+      const item = {};
+      if ("contact" in c.request) item.contact = contact;
+      if ("entity" in c.request) item.entity = entity;
+      write("corpus/batch_parser", JSON.stringify({ ...rest, items: [item, item] }));
+    }
     const custom = c.request?.contact?.customFields;
     if (custom !== undefined) {
       write("corpus/custom_fields", JSON.stringify(custom));

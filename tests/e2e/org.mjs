@@ -63,7 +63,7 @@ export function substitute(value, org) {
 
 /** Every row of every table, as text: equal dumps mean an unchanged database. */
 export async function dump(server) {
-  const tables = ["organizations", "members", "api_keys", "developer_keys", "custom_fields", "entities", "contacts", "write_guards"];
+  const tables = ["organizations", "members", "api_keys", "developer_keys", "custom_fields", "entities", "contacts", "write_guards", "idempotency_keys"];
   const results = await server.sqlAll(tables.map((t) => `SELECT * FROM ${t} ORDER BY rowid`).join(";\n"));
   return JSON.stringify(Object.fromEntries(tables.map((t, i) => [t, results[i]])), null, 1);
 }

@@ -178,6 +178,77 @@ test("validateContact agrees with validateRequest on the contact of every case",
   assert.equal(report.length, 0, report.join("\n"));
 });
 
+// A request of each case sent as a batch of one item: once the batch as a whole is
+// accepted, the item's verdict is the request's, its paths prefixed `items[0].`.
+test("validateBatch gives each item the verdict validateRequest gives its request", () => {
+  const prefixed = (line) => (/^(contact|entity)([.\[]|:)/.test(line) ? `items[0].${line}` : line);
+  let compared = 0;
+  const report = [];
+  for (const file of caseFiles) {
+    const { spec, options } = loadCases(file);
+    for (const c of spec.cases) {
+      if (!("request" in c)) continue;
+      const request = substitute(c.request);
+      if (!request || typeof request !== "object" || Array.isArray(request)) continue;
+      // A request whose own top-level keys or options are wrong is refused as a whole
+      // batch, not as an item: those are the batch's, compared below.
+      const options_ok = Object.entries(request).every(([k, v]) =>
+        ["api_key", "developer_secret", "org_id", "member_id", "contact", "entity"].includes(k)
+          ? true
+          : k === "mode"
+            ? v == null || (typeof v === "string" && ["insert", "update", "upsert"].includes(v.trim()))
+            : k === "lookup_by"
+              ? v == null || (typeof v === "string" && ["email", "phone", "contact_id"].includes(v.trim()))
+              : ["skip_entity", "debug", "dry_run"].includes(k) && (v == null || typeof v === "boolean"),
+      );
+      if (!options_ok) continue;
+      const single = zc.validateRequest(request, options);
+      const itemLevel = single.ok || (["VALIDATION_ERROR", "CUSTOM_FIELD_ERROR", "MISSING_CONTACT"].includes(single.code) && single.errors.every((e) => /^(contact|entity)\b/.test(e.path)));
+      if (!itemLevel) continue;
+      const { contact, entity, ...rest } = request;
+      const item = {};
+      if ("contact" in request) item.contact = contact;
+      if ("entity" in request) item.entity = entity;
+      const verdict = zc.validateBatch({ ...rest, items: [item] }, options);
+      assert.deepStrictEqual(new zc.Validator(options).validateBatch({ ...rest, items: [item] }), verdict);
+      compared++;
+      try {
+        assert.equal(verdict.code, null, JSON.stringify(verdict));
+        assert.equal(verdict.ok, single.ok);
+        assert.equal(verdict.items.length, 1);
+        const [got] = verdict.items;
+        if (single.ok) {
+          assert.deepStrictEqual(got, single);
+        } else {
+          assert.equal(got.code, single.code);
+          assert.deepStrictEqual(got.errors, single.errors.map((e) => ({ ...e, path: `items[0].${e.path}` })));
+          assert.deepStrictEqual(got.data, single.data.map(prefixed));
+          assert.equal(got.errors_omitted, single.errors_omitted);
+        }
+      } catch (e) {
+        report.push(`=== ${c.name}\n${e.message}`);
+      }
+    }
+  }
+  assert.ok(compared > 50, `only ${compared} cases compared`);
+  assert.equal(report.length, 0, report.join("\n"));
+  // The whole batch refused, as the server refuses it.
+  const credentials = { api_key: PLACEHOLDERS.$API_KEY, developer_secret: PLACEHOLDERS.$DEVELOPER_SECRET, org_id: PLACEHOLDERS.$ORG_ID, member_id: PLACEHOLDERS.$MEMBER_ID };
+  assert.deepStrictEqual(zc.validateBatch({ ...credentials, items: [] }), {
+    ok: false,
+    code: "INVALID_ITEMS",
+    message: "items is empty; send 1 to 100 items",
+    data: ["items is empty; send 1 to 100 items"],
+    errors: [],
+  });
+  assert.equal(zc.validateBatch(JSON.stringify({ items: [{ contact: {} }] })).code, "MISSING_API_KEY");
+  const two = zc.validateBatch({ ...credentials, items: [{ contact: { firstName: "A", primaryEmail: "a@x.io" } }, { contact: { firstName: "B", primaryEmail: "b@" } }] });
+  assert.equal(two.ok, false);
+  assert.equal(two.items[0].ok, true);
+  assert.equal(two.items[1].message, "Contact validation errors: items[1].contact.primaryEmail: not a valid e-mail address");
+  assert.throws(() => zc.validateBatch({ ...credentials, items: [] }, { mode: "insert" }), TypeError);
+});
+
 // Field by field: each key of each case's contact and entity, checked alone, has
 // exactly the errors the whole request has at that key, less the ones that depend
 // on the whole contact (required, cannot be cleared, id only to find).
@@ -272,6 +343,10 @@ test("a Validator reads its options once, with the functions' refusals, and chec
     message: 'options.mode must be one of: insert, update, upsert; got "create"',
   });
   assert.throws(() => new zc.Validator("insert"), { name: "TypeError", message: "options must be an object" });
+  assert.throws(() => new zc.Validator({ mode: "insert" }).validateBatch({}), {
+    name: "TypeError",
+    message: "options.mode and options.lookupBy are for validateContact: a batch carries its own mode and lookup_by",
+  });
   assert.throws(() => new zc.Validator({ mode: "insert" }).validateRequest({}), {
     name: "TypeError",
     message: "options.mode and options.lookupBy are for validateContact: a request carries its own mode and lookup_by",
@@ -405,8 +480,8 @@ test("the declarations document each contact and entity field with the contract'
 
 test("the TypeScript declarations type-check a consumer", async () => {
   const src = `
-import { validateContact, validateRequest, validateField, lookupKey, Validator } from "zyntro-contact";
-import type { Verdict, Contact, CustomFieldDefinition, FieldError, ErrorCode, ProblemCode, NormalizedRequest } from "zyntro-contact";
+import { validateContact, validateRequest, validateField, lookupKey, validateBatch, Validator } from "zyntro-contact";
+import type { Verdict, Contact, CustomFieldDefinition, FieldError, ErrorCode, ProblemCode, NormalizedRequest, BatchBody, BatchVerdict } from "zyntro-contact";
 
 const customFields: CustomFieldDefinition[] = [{ tag: "industry", type: "select", options: ["Technology"] }];
 const contact: Contact = { firstName: "Jane", primaryEmail: "jane@acme.com", tags: ["a"], customFields: { industry: "Technology" } };
@@ -423,6 +498,15 @@ const request = validateRequest({ api_key: "k", developer_secret: "s", org_id: "
 if (request.ok) {
   const normalized: NormalizedRequest | undefined = request.request;
   void normalized;
+}
+const batchBody: BatchBody = { api_key: "k", developer_secret: "s", org_id: "o", member_id: "m", items: [{ contact }], all_or_none: true };
+const batch: BatchVerdict = validateBatch(batchBody, { customFields });
+if (batch.code === null) {
+  const items: Verdict[] = batch.items;
+  void items;
+} else {
+  const code: ErrorCode = batch.code;
+  void code;
 }
 const errors: FieldError[] = validateField("customFields.industry", "Mining", { customFields });
 const key: string = lookupKey("phone", "+1-555-0123");

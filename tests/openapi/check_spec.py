@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = ROOT / "openapi.yaml"
 CASES_DIR = ROOT / "tests" / "cases"
 PATH = "/apis/v2/public/crm/addContactsFull"
+BATCH_PATH = PATH + "/batch"
 OPERATION = ("paths", PATH, "post")
 REQUEST_SCHEMA = "#/components/schemas/AddContactRequest"
 
@@ -246,6 +247,13 @@ def check_consistency(spec: dict) -> dict:
     keys = contract["top_level_keys"]
     props = list(schemas["AddContactRequest"]["properties"])
     expect(sorted(keys) == sorted(props), f"top-level keys: core {keys}, spec {props}")
+    batch_keys = contract["batch_keys"]
+    batch_props = list(schemas["BatchRequest"]["properties"])
+    expect(sorted(batch_keys) == sorted(batch_props), f"batch keys: core {batch_keys}, spec {batch_props}")
+    item_props = list(schemas["BatchItem"]["properties"])
+    expect(contract["batch_item_keys"] == item_props, f"batch item keys: core {contract['batch_item_keys']}, spec {item_props}")
+    items = schemas["BatchRequest"]["properties"]["items"]
+    expect(items["maxItems"] == limits["max_batch_items"], f"batch items: core at most {limits['max_batch_items']}, spec {items['maxItems']}")
 
     # Contact and entity fields, with their rules and limits.
     for table, component in (("contact_fields", "Contact"), ("entity_fields", "Entity")):
@@ -314,12 +322,16 @@ def check_consistency(spec: dict) -> dict:
     core_codes = [c["code"] for c in contract["codes"]]
     expect(core_codes == schemas["ErrorCode"]["enum"], f"error codes: core {core_codes}, spec {schemas['ErrorCode']['enum']}")
     status_of = {c["code"]: str(c["status"]) for c in contract["codes"]}
-    responses = spec["paths"][PATH]["post"]["responses"]
+    # Codes only the batch endpoint answers: INVALID_ITEMS for a whole batch,
+    # BATCH_ROLLED_BACK only ever as an item's code inside a 207.
+    batch_only = {"INVALID_ITEMS", "BATCH_ROLLED_BACK"}
     for code, status in sorted(status_of.items()):
-        expect(status in responses, f"{code}: HTTP {status} is not documented")
+        path = BATCH_PATH if code in batch_only else PATH
+        responses = spec["paths"][path]["post"]["responses"]
+        expect(status in responses, f"{code}: HTTP {status} is not documented on {path}")
         if status not in responses:
             continue
-        judge = Judge(spec, pointer(*OPERATION, "responses", status, "content", "application/json", "schema"))
+        judge = Judge(spec, pointer("paths", path, "post", "responses", status, "content", "application/json", "schema"))
         body = {"status": "error", "code": code, "message": "m", "data": ["m"], "errors": []}
         if code in ("VALIDATION_ERROR", "CUSTOM_FIELD_ERROR"):
             body["errors"] = [{"path": "contact.x", "code": "x", "message": "m"}]
@@ -329,12 +341,21 @@ def check_consistency(spec: dict) -> dict:
             body["candidate_ids"] = [PLACEHOLDERS["$ORG_ID"], PLACEHOLDERS["$MEMBER_ID"]]
         if code == "INTERNAL_ERROR":
             body["request_id"] = PLACEHOLDERS["$ORG_ID"]
+        if code == "BATCH_ROLLED_BACK":
+            body = {"status": "error", "summary": {"created": 0, "updated": 0, "failed": 1}, "results": [{"index": 0, **body}]}
         problems = judge.problems(body)
-        expect(not problems, f"{code}: the HTTP {status} response schema refuses it: {problems[:2]}")
+        expect(not problems, f"{code}: the HTTP {status} response schema of {path} refuses it: {problems[:2]}")
         for other, other_status in status_of.items():
             if other_status != status and other_status in responses:
-                other_judge = Judge(spec, pointer(*OPERATION, "responses", other_status, "content", "application/json", "schema"))
-                expect(not all(other_judge.verdicts(body)), f"{code}: also admitted by HTTP {other_status}")
+                other_judge = Judge(spec, pointer("paths", path, "post", "responses", other_status, "content", "application/json", "schema"))
+                expect(not all(other_judge.verdicts(body)), f"{code}: also admitted by HTTP {other_status} on {path}")
+    # Every code an item can answer is admitted in a batch's 207.
+    partial = Judge(spec, pointer("paths", BATCH_PATH, "post", "responses", "207", "content", "application/json", "schema"))
+    for code in ("MISSING_CONTACT", "VALIDATION_ERROR", "CUSTOM_FIELD_ERROR", "NOT_FOUND_UPDATE", "CONTACT_EXISTS", "AMBIGUOUS_MATCH", "BATCH_ROLLED_BACK"):
+        item = {"index": 1, "status": "error", "code": code, "message": "m", "data": ["m"], "errors": []}
+        body = {"status": "error", "summary": {"created": 0, "updated": 0, "failed": 1}, "results": [item]}
+        problems = partial.problems(body)
+        expect(not problems, f"{code}: a batch item with it is refused by the 207 schema: {problems[:2]}")
     return {"failures": failures}
 
 

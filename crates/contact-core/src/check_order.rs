@@ -17,6 +17,19 @@
 //! | 12 | every custom field valid against the organization's definitions | [`crate::validate::custom::Definitions::check`], compiled only once steps 3–9 passed |
 //! | 13 | the write: the lookup's contact, conflicts | [`crate::store::decide()`] on the rows of [`crate::store::read`], written by [`crate::store::sql`] |
 //!
+//! Beyond the reference page (the contract's last section):
+//!
+//! | where | check | runs in |
+//! |---|---|---|
+//! | 2 | `Idempotency-Key`, when sent, is 1–255 printable ASCII characters (`INVALID_IDEMPOTENCY_KEY`) | [`crate::store::idempotency::IdempotencyKey::parse`], before the body is read |
+//! | 2 (batch) | the body is at most 1 MiB | [`crate::batch::preflight`], [`crate::batch::body_text`] |
+//! | 3–9 (batch) | the credentials, once for the whole batch, as above | [`crate::batch::handle`] through [`crate::validate::authenticate`] |
+//! | 10 (batch) | `items` is an array of 1–100 objects (`INVALID_ITEMS`) | [`crate::batch::items`] |
+//! | 11 (batch) | the batch's own keys and options (`VALIDATION_ERROR` for the whole batch) | [`crate::batch::handle`] |
+//! | 10–13 (batch item) | each item as the single endpoint checks a request, paths prefixed `items[i].` | [`crate::validate::Draft::finish`], [`crate::store::decide()`] on the state the earlier items left |
+//! | 13 | an idempotency key already used with another body (`IDEMPOTENCY_KEY_REUSED`) or whose first request has not finished (`IDEMPOTENCY_KEY_IN_USE`) | [`crate::store::idempotency`], on the row the read answered |
+//! | item | with `all_or_none`, an item not written because another failed (`BATCH_ROLLED_BACK`) | [`crate::batch::handle`] |
+//!
 //! Problems of steps 11 and 12 are reported together, as `VALIDATION_ERROR` when any
 //! of them is not a custom field's.
 //!
@@ -44,11 +57,12 @@ pub const STEPS: [Step; 13] = [
     },
     Step {
         number: 2,
-        check: "JSON content type; body at most 128 KiB; body is a JSON object",
+        check: "JSON content type; body at most 128 KiB (a batch 1 MiB); body is a JSON object; Idempotency-Key, when sent, is 1-255 printable ASCII characters",
         codes: &[
             Code::UnsupportedMediaType,
             Code::PayloadTooLarge,
             Code::InvalidJson,
+            Code::InvalidIdempotencyKey,
         ],
     },
     Step {
@@ -88,8 +102,8 @@ pub const STEPS: [Step; 13] = [
     },
     Step {
         number: 10,
-        check: "contact is present and an object",
-        codes: &[Code::MissingContact],
+        check: "contact is present and an object (a batch: items is an array of 1-100 objects)",
+        codes: &[Code::MissingContact, Code::InvalidItems],
     },
     Step {
         number: 11,
@@ -108,6 +122,8 @@ pub const STEPS: [Step; 13] = [
             Code::NotFoundUpdate,
             Code::ContactExists,
             Code::AmbiguousMatch,
+            Code::IdempotencyKeyReused,
+            Code::IdempotencyKeyInUse,
         ],
     },
 ];
@@ -122,7 +138,14 @@ mod tests {
         let declared: Vec<Code> = Code::ALL
             .iter()
             .copied()
-            .filter(|c| !matches!(c, Code::NotFound | Code::InternalError))
+            // Not checks: no route, the unexpected, and a batch item not written
+            // because another one failed.
+            .filter(|c| {
+                !matches!(
+                    c,
+                    Code::NotFound | Code::InternalError | Code::BatchRolledBack
+                )
+            })
             .collect();
         assert_eq!(listed, declared);
         for (i, step) in STEPS.iter().enumerate() {

@@ -5,6 +5,7 @@
 //! prints it; the OpenAPI checks, the benchmark schemas and the form read it instead
 //! of listing the contract again.
 
+use crate::batch::{BATCH_KEYS, ITEM_KEYS, MAX_BATCH_BODY_BYTES, MAX_ITEMS};
 use crate::check_order::STEPS;
 use crate::custom::{FieldType, DEFAULT_TEXT_MAX, MAX_PATTERN_BYTES, PATTERN_SIZE_LIMIT};
 use crate::fields::{self, Field, Rule};
@@ -21,6 +22,8 @@ use serde_json::{json, Value};
 pub fn contract() -> Value {
     json!({
         "top_level_keys": TOP_LEVEL_KEYS,
+        "batch_keys": BATCH_KEYS,
+        "batch_item_keys": ITEM_KEYS,
         "modes": Mode::ALL.iter().map(|(name, _)| *name).collect::<Vec<_>>(),
         "lookups": LookupBy::ALL.iter().map(|(name, l)| json!({"name": name, "field": l.field()})).collect::<Vec<_>>(),
         "contact_fields": fields::CONTACT.iter().map(field).collect::<Vec<_>>(),
@@ -28,6 +31,8 @@ pub fn contract() -> Value {
         "required_to_create": fields::CONTACT.iter().filter(|f| f.required_to_create).map(|f| f.name).collect::<Vec<_>>(),
         "limits": {
             "max_body_bytes": MAX_BODY_BYTES,
+            "max_batch_body_bytes": MAX_BATCH_BODY_BYTES,
+            "max_batch_items": MAX_ITEMS,
             "max_tags": fields::MAX_TAGS,
             "max_tag_chars": fields::MAX_TAG_CHARS,
             "email_max_local_octets": email::MAX_LOCAL_OCTETS,
@@ -102,10 +107,17 @@ mod tests {
             json!({"code": "METHOD_NOT_ALLOWED", "status": 405, "step": 1})
         );
         assert_eq!(
-            c["codes"][18],
+            c["codes"][23],
             json!({"code": "INTERNAL_ERROR", "status": 500, "step": null})
         );
         assert_eq!(c["limits"]["max_body_bytes"], 131_072);
+        assert_eq!(c["limits"]["max_batch_body_bytes"], 1_048_576);
+        assert_eq!(c["limits"]["max_batch_items"], 100);
+        assert_eq!(
+            c["codes"][21],
+            json!({"code": "BATCH_ROLLED_BACK", "status": 207, "step": null})
+        );
+        assert_eq!(c["batch_keys"][7], "items");
         assert_eq!(c["countries"].as_array().unwrap().len(), 249);
         assert!(c["problem_codes"]
             .as_array()

@@ -7,6 +7,7 @@
 
 use crate::auth::gate::{ApiKeyRecord, Credentials, DeveloperKeyRecord};
 use crate::auth::secrets;
+use crate::store::idempotency::{self, IdempotencyKey, StoredAnswer, Verdict};
 use crate::store::read::{self, Found, Probe, ReadBatch, StoredEntity};
 use crate::store::{decide, sql, Action, Context, Decision, EntityAction, Statement, WritePlan};
 use crate::validate::custom::{Definitions, DefinitionsCache};
@@ -52,6 +53,8 @@ pub struct Call<'a> {
     pub request_id: &'a str,
     /// RFC 3339 UTC.
     pub now: &'a str,
+    /// The `Idempotency-Key` header, as sent.
+    pub idempotency_key: Option<&'a str>,
 }
 
 /// The answer: an HTTP status and a JSON body, plus a line for the log when
@@ -61,14 +64,18 @@ pub struct Outcome {
     pub status: u16,
     pub body: Value,
     pub log: Option<String>,
+    /// An answer stored under the request's `Idempotency-Key`, answered again: the
+    /// HTTP layer adds `Idempotent-Replayed: true`.
+    pub replayed: bool,
 }
 
 impl Outcome {
-    fn failure(failure: &Failure) -> Outcome {
+    pub(crate) fn failure(failure: &Failure) -> Outcome {
         Outcome {
             status: failure.code.http_status(),
             body: failure.to_json(),
             log: None,
+            replayed: false,
         }
     }
 
@@ -146,7 +153,7 @@ pub async fn handle(
     }
 }
 
-enum Fault {
+pub(crate) enum Fault {
     Refused(Failure),
     Internal(String),
 }
@@ -157,7 +164,7 @@ impl From<Failure> for Fault {
     }
 }
 
-fn db_fault(what: &str, error: DbError) -> Fault {
+pub(crate) fn db_fault(what: &str, error: DbError) -> Fault {
     let detail = match error {
         DbError::Conflict(e) | DbError::Other(e) => e,
     };
@@ -169,6 +176,10 @@ async fn run(
     call: Call<'_>,
     new_id: &mut impl FnMut() -> String,
 ) -> Result<Outcome, Fault> {
+    let idempotency_key = call
+        .idempotency_key
+        .map(IdempotencyKey::parse)
+        .transpose()?;
     // Step 2 and the read of the body in one pass: the read's lookup keys and the
     // verdict both come from it.
     let body = read_body(call.body)?;
@@ -184,24 +195,52 @@ async fn run(
     let secret_digest = secrets::digest(body.developer_secret());
     let probe = Probe::from_draft(body.draft());
     let reads = ReadBatch::new(&key_digest, &secret_digest, body.member_id(), &probe);
+    let keyed = match &idempotency_key {
+        // Only a keyed request needs the body as a tree: its digest ignores white
+        // space and key order. The text was read whole above, so it parses.
+        Some(key) => Some(Keyed {
+            read: idempotency::read_statement(&key_digest, key, call.now),
+            key,
+            hash: idempotency::request_hash(
+                "single",
+                &serde_json::from_str(call.body)
+                    .map_err(|e| Fault::Internal(format!("body read twice: {e}")))?,
+            ),
+        }),
+        None => None,
+    };
     let mut round_trips = 1;
-    let rows = db
-        .batch(reads.all())
-        .await
-        .map_err(|e| db_fault("read", e))?;
+    let (rows, stored) = read_with(db, reads.all(), keyed.as_ref(), "read").await?;
     let rows = ReadBatch::rows(rows)
         .ok_or_else(|| Fault::Internal("read answered the wrong number of results".into()))?;
     let (mut credentials, definitions) = credentials(rows.credentials, call.client_ip)?;
     let caller = body.authenticate(&mut credentials)?;
+    // A retry of a request whose answer is stored is answered it again, whatever the
+    // checks after authentication would say now; another request under the key is
+    // refused at step 13.
+    let mut reused = false;
+    if let Some(keyed) = &keyed {
+        match keyed.verdict(stored)? {
+            Verdict::Replay(outcome) => return Ok(outcome),
+            Verdict::Reused => reused = true,
+            Verdict::Fresh => {}
+        }
+    }
     // Patterns are compiled only for a caller who passed every credential check.
     let definitions = DEFINITIONS
         .with(|cache| cache.borrow_mut().get(&caller.org_id, &definitions))
         .map_err(|e| Fault::Internal(format!("stored custom field definition: {e}")))?;
     let request = body.into_draft().finish(caller, &definitions)?;
+    // A dry run neither stores an answer nor is judged by one.
+    if reused && !request.dry_run {
+        return Err(Fault::Refused(idempotency::reused()));
+    }
     let (crm_mode, api_key_id) = match &credentials.api_key {
         Some(key) => (key.crm_mode, key.api_key_id.clone()),
         None => return Err(Fault::Internal("no api key after authentication".into())),
     };
+    // Dry runs store nothing.
+    let keyed = keyed.filter(|_| !request.dry_run);
     let mut found = Found {
         contacts: all(rows.contacts)?,
         entities: all(rows.entities)?,
@@ -220,9 +259,9 @@ async fn run(
     };
     for attempt in 1..=MAX_WRITE_ATTEMPTS {
         let write = loop {
-            match decide(&request, &found, &fetched_names, &ctx)? {
-                Decision::Write(write) => break write,
-                Decision::FetchEntity(key) => {
+            match decide(&request, &found, &fetched_names, &ctx) {
+                Ok(Decision::Write(write)) => break Ok(write),
+                Ok(Decision::FetchEntity(key)) => {
                     let statement = read::entity_by_name_statement(&request.org_id, &key);
                     round_trips += 1;
                     let rows = db
@@ -234,37 +273,66 @@ async fn run(
                     )?);
                     fetched_names.push(key);
                 }
+                // A refusal of the write step is stored under a key, so it is
+                // written as an answer of its own; without a key it is answered now.
+                Err(failure) if keyed.is_some() && failure.code != Code::InternalError => {
+                    break Err(failure)
+                }
+                Err(failure) => return Err(failure.into()),
             }
         };
-        let statements = sql::statements(&write, &request, &ctx);
-        let debug = |round_trips: u32| {
-            request.debug.then(|| {
-                json!({
-                    "request_id": call.request_id,
-                    "d1_round_trips": round_trips,
-                    "write_attempts": attempt,
-                    "crm_mode": crm_mode,
-                    "mode": request.mode,
-                    "lookup_by": request.lookup_by,
-                    "statements": statements.len(),
-                    "normalized": request.to_json(),
-                })
-            })
+        let (mut statements, outcome) = match &write {
+            Ok(write) => {
+                let statements = sql::statements(write, &request, &ctx);
+                let debug = request.debug.then(|| {
+                    json!({
+                        "request_id": call.request_id,
+                        "d1_round_trips": round_trips + u32::from(!request.dry_run),
+                        "write_attempts": attempt,
+                        "crm_mode": crm_mode,
+                        "mode": request.mode,
+                        "lookup_by": request.lookup_by,
+                        "statements": statements.len()
+                            + keyed.as_ref().map_or(0, |_| idempotency::STORE_STATEMENTS),
+                        "normalized": request.to_json(),
+                    })
+                });
+                let outcome = success(success_body(write, request.dry_run, debug));
+                if request.dry_run {
+                    return Ok(outcome);
+                }
+                (statements, outcome)
+            }
+            Err(failure) => (Vec::new(), Outcome::failure(failure)),
         };
-        if request.dry_run {
-            return Ok(success(success_body(&write, true, debug(round_trips))));
+        if let Some(keyed) = &keyed {
+            statements.extend(idempotency::store_statements(
+                &api_key_id,
+                keyed.key,
+                &keyed.hash,
+                &outcome,
+                call.now,
+            ));
         }
         round_trips += 1;
         match db.batch(&statements).await {
-            Ok(_) => return Ok(success(success_body(&write, false, debug(round_trips)))),
+            Ok(_) => return Ok(outcome),
             Err(DbError::Conflict(conflict)) => {
                 // Another request wrote first: read the candidates again and re-plan.
                 db.pause(attempt + 1).await;
                 round_trips += 1;
-                let rows = db
-                    .batch(reads.candidates())
-                    .await
-                    .map_err(|e| db_fault("re-read", e))?;
+                let (rows, stored) =
+                    read_with(db, reads.candidates(), keyed.as_ref(), "re-read").await?;
+                if let Some(keyed) = &keyed {
+                    match keyed.verdict(stored)? {
+                        Verdict::Replay(outcome) => return Ok(outcome),
+                        Verdict::Reused => return Err(Fault::Refused(idempotency::reused())),
+                        Verdict::Fresh if idempotency::refused_on_key(&conflict) => {
+                            return Err(Fault::Refused(idempotency::in_use()))
+                        }
+                        Verdict::Fresh => {}
+                    }
+                }
                 let rows = ReadBatch::candidate_rows(rows).ok_or_else(|| {
                     Fault::Internal("re-read answered the wrong number of results".into())
                 })?;
@@ -291,6 +359,44 @@ async fn run(
     )))
 }
 
+/// A request's `Idempotency-Key`: the key, the read of its stored answer, and the
+/// digest of the request it is matched on.
+pub(crate) struct Keyed<'a> {
+    pub key: &'a IdempotencyKey,
+    pub read: Statement,
+    pub hash: String,
+}
+
+impl Keyed<'_> {
+    /// What the stored answer the read found means for this request.
+    pub fn verdict(&self, stored: Option<StoredAnswer>) -> Result<Verdict, Fault> {
+        idempotency::verdict(stored, &self.hash).map_err(Fault::Internal)
+    }
+}
+
+/// Runs a read batch, with the read of the request's stored answer after it when the
+/// request has an idempotency key; answers the batch's rows and the stored answer.
+pub(crate) async fn read_with(
+    db: &impl Database,
+    statements: &[Statement],
+    keyed: Option<&Keyed<'_>>,
+    what: &str,
+) -> Result<(Vec<Rows>, Option<StoredAnswer>), Fault> {
+    let Some(keyed) = keyed else {
+        let rows = db.batch(statements).await.map_err(|e| db_fault(what, e))?;
+        return Ok((rows, None));
+    };
+    let mut all_statements = statements.to_vec();
+    all_statements.push(keyed.read.clone());
+    let mut rows = db
+        .batch(&all_statements)
+        .await
+        .map_err(|e| db_fault(what, e))?;
+    let stored = rows.pop().unwrap_or_default();
+    let stored = all::<StoredAnswer>(stored)?.into_iter().next();
+    Ok((rows, stored))
+}
+
 /// The answer to a write refused by a constraint although nothing it was planned
 /// from changed. The e-mail index refusing it means a contact holds the address
 /// though the read could not find it: the request's true answer is that the
@@ -313,15 +419,16 @@ fn unchanged_conflict(conflict: &str) -> Fault {
     }
 }
 
-fn success(body: Value) -> Outcome {
+pub(crate) fn success(body: Value) -> Outcome {
     Outcome {
         status: 200,
         body,
         log: None,
+        replayed: false,
     }
 }
 
-fn all<T: DeserializeOwned>(rows: Rows) -> Result<Vec<T>, Fault> {
+pub(crate) fn all<T: DeserializeOwned>(rows: Rows) -> Result<Vec<T>, Fault> {
     rows.into_iter()
         .map(|row| {
             serde_json::from_value(Value::Object(normalize_row(row)))
@@ -346,7 +453,10 @@ fn normalize_row(mut row: Map<String, Value>) -> Map<String, Value> {
 /// secret, whether the acting member is active, and the custom field definitions as
 /// stored (a JSON array, compiled only once the caller is authenticated).
 /// No row: the api key matches nothing.
-fn credentials(rows: Rows, client_ip: Option<&str>) -> Result<(Credentials, String), Fault> {
+pub(crate) fn credentials(
+    rows: Rows,
+    client_ip: Option<&str>,
+) -> Result<(Credentials, String), Fault> {
     let mut credentials = Credentials {
         client_ip: client_ip.map(str::to_string),
         ..Credentials::default()
@@ -379,7 +489,7 @@ const CACHED_ORGANIZATIONS: usize = 64;
 
 thread_local! {
     /// One per isolate in the Worker (one thread each), one per thread natively.
-    static DEFINITIONS: RefCell<DefinitionsCache> =
+    pub(crate) static DEFINITIONS: RefCell<DefinitionsCache> =
         RefCell::new(DefinitionsCache::new(CACHED_ORGANIZATIONS));
 }
 
@@ -390,7 +500,7 @@ pub fn definitions_compiled() -> u64 {
 }
 
 /// The success body of the contract; a dry run says what would happen.
-fn success_body(plan: &WritePlan, dry_run: bool, debug: Option<Value>) -> Value {
+pub(crate) fn success_body(plan: &WritePlan, dry_run: bool, debug: Option<Value>) -> Value {
     let (action, message) = match (plan.action, dry_run) {
         (Action::Created, false) => ("created", "Contact created successfully"),
         (Action::Updated, false) => ("updated", "Contact updated successfully"),

@@ -8,7 +8,8 @@
 //! - [`auth`]: the secrets' format and digest, the IP allow-list, and the [`gate`]
 //!   that answers the credential steps.
 //! - [`store`]: the read, the pure decision of a write, and its SQL.
-//! - [`endpoint`]: the whole flow with the database behind a trait.
+//! - [`endpoint`]: the whole flow with the database behind a trait; [`batch`], the
+//!   same for up to 100 contacts in one request.
 //!
 //! [`check_order`] maps each of the contract's 13 steps to the code that runs it.
 //!
@@ -20,6 +21,7 @@
 //! ```
 
 pub mod auth;
+pub mod batch;
 pub mod check_order;
 pub mod contract;
 pub mod endpoint;

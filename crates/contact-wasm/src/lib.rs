@@ -32,6 +32,10 @@ extern "C" {
     #[wasm_bindgen(typescript_type = "RequestBody | string")]
     pub type RequestInput;
 
+    /// A batch body: an object, or its JSON text.
+    #[wasm_bindgen(typescript_type = "BatchBody | string")]
+    pub type BatchInput;
+
     /// The options of a validation.
     #[wasm_bindgen(typescript_type = "Options")]
     pub type OptionsInput;
@@ -62,6 +66,41 @@ pub fn validate_request(
     options: Option<OptionsInput>,
 ) -> Result<JsValue, JsValue> {
     request_verdict(&body, &settings(options)?)
+}
+
+/// Validates a batch body exactly as the batch endpoint does, up to the checks that
+/// need the server's database: the whole request first (credentials for presence
+/// and form only, `items`, the batch's options), then every item as
+/// `validateRequest` validates a request.
+///
+/// `body` is an object or the batch's JSON text. `options.customFields` holds the
+/// organization's custom field definitions; `options.mode` and `options.lookupBy`
+/// are refused, as the batch carries its own.
+///
+/// Answers `{ ok, code: null, items }` with one verdict per item in the shapes of
+/// `validateRequest` (an invalid item's paths prefixed `items[i].`, as the server's
+/// results give them), or `{ ok: false, code, message, data, errors }` when the
+/// server would refuse the batch as a whole. Checking items against each other (an
+/// `insert` of an e-mail an earlier item creates) needs the server.
+///
+/// @example
+/// const verdict = validateBatch({ api_key, developer_secret, org_id, member_id,
+///   items: [{ contact: { firstName: "Jane", primaryEmail: "jane@acme.com" } }] });
+/// if (verdict.code) console.log("refused:", verdict.message);
+/// else verdict.items.forEach((item, i) => item.ok || console.log(i, item.errors));
+#[wasm_bindgen(js_name = validateBatch, unchecked_return_type = "BatchVerdict")]
+pub fn validate_batch(body: BatchInput, options: Option<OptionsInput>) -> Result<JsValue, JsValue> {
+    batch_verdict(&body, &settings(options)?)
+}
+
+fn batch_verdict(body: &JsValue, settings: &Settings) -> Result<JsValue, JsValue> {
+    if settings.mode.is_some() || settings.lookup_by.is_some() {
+        return Err(type_error(
+            "options.mode and options.lookupBy are for validateContact: a batch carries its own mode and lookup_by",
+        ));
+    }
+    let text = input_text(body, "batch body")?;
+    to_js(&verdict::batch(&text, &settings.definitions))
 }
 
 /// Validates a contact alone, as the endpoint checks the `contact` of a request
@@ -160,6 +199,12 @@ impl Validator {
     #[wasm_bindgen(js_name = validateRequest, unchecked_return_type = "Verdict")]
     pub fn validate_request(&self, body: RequestInput) -> Result<JsValue, JsValue> {
         request_verdict(&body, &self.settings)
+    }
+
+    /// `validateBatch(body, options)` with this validator's options.
+    #[wasm_bindgen(js_name = validateBatch, unchecked_return_type = "BatchVerdict")]
+    pub fn validate_batch(&self, body: BatchInput) -> Result<JsValue, JsValue> {
+        batch_verdict(&body, &self.settings)
     }
 
     /// `validateContact(contact, options)` with this validator's options.

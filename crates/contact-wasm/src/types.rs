@@ -186,6 +186,76 @@ pub struct RequestBody {
     pub dry_run: Option<bool>,
 }
 
+/// One item of a batch: a contact and, optionally, its company.
+#[derive(Debug, Default, Serialize, Tsify)]
+pub struct BatchItem {
+    /// The contact's fields.
+    pub contact: Contact,
+    /// The contact's company.
+    #[tsify(optional)]
+    pub entity: Option<Option<Entity>>,
+}
+
+/// The body of `POST /apis/v2/public/crm/addContactsFull/batch`: the single request's
+/// keys with `items` in place of `contact` and `entity`. `mode`, `lookup_by`,
+/// `skip_entity`, `debug` and `dry_run` apply to every item.
+#[derive(Debug, Default, Serialize, Tsify)]
+pub struct BatchBody {
+    /// Your API key.
+    pub api_key: String,
+    /// Your developer secret (`zdk_…`). Never put a real one into a page that is
+    /// deployed: add credentials on your server.
+    pub developer_secret: String,
+    /// Your organization's UUID.
+    pub org_id: String,
+    /// The UUID of the member performing the action.
+    pub member_id: String,
+    /// Default `upsert`.
+    #[tsify(optional)]
+    pub mode: Option<Mode>,
+    /// Default `email`.
+    #[tsify(optional)]
+    pub lookup_by: Option<LookupBy>,
+    /// Skip creating and linking entities even in B2B mode. Default `false`.
+    #[tsify(optional)]
+    pub skip_entity: Option<bool>,
+    /// 1 to 100 items, written in this order, each on top of the ones before it.
+    pub items: Vec<BatchItem>,
+    /// When any item fails, write nothing. Default `false`.
+    #[tsify(optional)]
+    pub all_or_none: Option<bool>,
+    /// Add debug information to the response. Default `false`.
+    #[tsify(optional)]
+    pub debug: Option<bool>,
+    /// Check and plan every item, write nothing. Default `false`.
+    #[tsify(optional)]
+    pub dry_run: Option<bool>,
+}
+
+/// The answer of `validateBatch`: the batch as a whole is refused (an
+/// `InvalidVerdict`, as the server's whole-request error: `INVALID_ITEMS`,
+/// `MISSING_API_KEY`, a bad option, …), or each item has its verdict. Branch on
+/// `code`: `null` when the items were checked.
+#[derive(Debug, Serialize, Tsify)]
+#[serde(untagged)]
+pub enum BatchVerdict {
+    Items(ItemVerdicts),
+    Invalid(InvalidVerdict),
+}
+
+/// Each item's verdict, in input order.
+#[derive(Debug, Serialize, Tsify)]
+pub struct ItemVerdicts {
+    /// Whether every item is valid.
+    pub ok: bool,
+    #[tsify(type = "null")]
+    pub code: (),
+    /// One verdict per item, in the shapes of `validateRequest`: a valid item with
+    /// its normalized contact and request; an invalid one with exactly the error the
+    /// server answers for it in the batch's results, paths prefixed `items[i].`.
+    pub items: Vec<Verdict>,
+}
+
 /// A request that passed every check a client can run: what the server acts on,
 /// normalized, with the secrets left out and the defaults filled in.
 #[derive(Debug, Default, Serialize, Tsify)]
@@ -392,6 +462,20 @@ mod tests {
     fn request_type_has_exactly_the_top_level_keys() {
         let want = TOP_LEVEL_KEYS.iter().map(|k| k.to_string()).collect();
         assert_eq!(keys(RequestBody::default()), sorted(want));
+    }
+
+    #[test]
+    fn batch_types_have_exactly_the_batch_keys() {
+        let want = contact_core::batch::BATCH_KEYS
+            .iter()
+            .map(|k| k.to_string())
+            .collect();
+        assert_eq!(keys(BatchBody::default()), sorted(want));
+        let want = contact_core::batch::ITEM_KEYS
+            .iter()
+            .map(|k| k.to_string())
+            .collect();
+        assert_eq!(keys(BatchItem::default()), sorted(want));
     }
 
     #[test]

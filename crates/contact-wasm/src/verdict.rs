@@ -2,7 +2,10 @@
 //! server does and renders its answer as a [`Verdict`]. The JavaScript functions in
 //! `lib.rs` only convert their arguments to text and the verdict back.
 
-use crate::types::{FieldError, InvalidVerdict, RecordJson, RequestJson, ValidVerdict, Verdict};
+use crate::types::{
+    BatchVerdict, FieldError, InvalidVerdict, ItemVerdicts, RecordJson, RequestJson, ValidVerdict,
+    Verdict,
+};
 use contact_core::custom::Definitions;
 use contact_core::gate::Offline;
 use contact_core::validate::{request::MAX_BODY_BYTES, too_large};
@@ -19,6 +22,34 @@ pub fn request(text: &str, definitions: &Definitions) -> Verdict {
             Some(RequestJson(request)),
         ),
         Err(failure) => invalid(&failure),
+    }
+}
+
+/// A batch body, as the batch endpoint reads it: parsed (up to 1 MiB), then the
+/// whole-request checks in order (credentials for presence and form only), then
+/// each item's verdict with the paths the server's results give.
+pub fn batch(text: &str, definitions: &Definitions) -> BatchVerdict {
+    let checked = contact_core::batch::parse(text)
+        .and_then(|body| contact_core::batch::check(&body, definitions, &mut Offline));
+    match checked {
+        Ok(verdicts) => {
+            let items: Vec<Verdict> = verdicts
+                .into_iter()
+                .map(|verdict| match verdict {
+                    Ok(request) => valid(
+                        RecordJson(request.contact.clone()),
+                        Some(RequestJson(request)),
+                    ),
+                    Err(failure) => invalid(&failure),
+                })
+                .collect();
+            BatchVerdict::Items(ItemVerdicts {
+                ok: items.iter().all(|v| matches!(v, Verdict::Valid(_))),
+                code: (),
+                items,
+            })
+        }
+        Err(failure) => BatchVerdict::Invalid(error_body(&failure)),
     }
 }
 
@@ -69,14 +100,18 @@ fn valid(contact: RecordJson, request: Option<RequestJson>) -> Verdict {
 
 /// The server's error body for this failure, less its `status`.
 fn invalid(failure: &Failure) -> Verdict {
-    Verdict::Invalid(InvalidVerdict {
+    Verdict::Invalid(error_body(failure))
+}
+
+fn error_body(failure: &Failure) -> InvalidVerdict {
+    InvalidVerdict {
         ok: false,
         code: failure.code,
         message: failure.message.clone(),
         data: failure.data(),
         errors: failure.problems.iter().map(FieldError::from).collect(),
         errors_omitted: (failure.omitted > 0).then_some(failure.omitted),
-    })
+    }
 }
 
 #[cfg(test)]
@@ -221,6 +256,66 @@ mod tests {
         assert_eq!(got, server);
         assert_eq!(got["errors"].as_array().unwrap().len(), 50);
         assert_eq!(got["errors_omitted"], 252);
+    }
+
+    #[test]
+    fn a_batch_answers_each_items_verdict_as_the_server_reports_it() {
+        let none = Definitions::default();
+        let body = json!({
+            "api_key": format!("zak_{}", "b".repeat(64)),
+            "developer_secret": format!("zdk_{}", "a".repeat(64)),
+            "org_id": "0b6f3c52-7d3e-4a51-9a43-2f1c8e5d7a10",
+            "member_id": "5e2d8a41-93b7-4c0f-8e16-b4a7c9d2e3f8",
+            "mode": "insert",
+            "items": [
+                {"contact": {"firstName": "Jane", "primaryEmail": "jane@acme.com"}, "entity": {"name": "Acme"}},
+                {"contact": {"firstName": "Bob", "primaryEmail": "bob@"}},
+                {"entity": {"name": "Acme"}}
+            ]
+        });
+        let got = render_batch(batch(&body.to_string(), &none));
+        assert_eq!(got["ok"], false);
+        assert_eq!(got["code"], Value::Null);
+        assert_eq!(got["items"][0]["ok"], true);
+        assert_eq!(got["items"][0]["request"]["mode"], "insert");
+        assert_eq!(
+            got["items"][0]["request"]["entity"],
+            json!({"name": "Acme"})
+        );
+        assert_eq!(
+            got["items"][1],
+            json!({"ok": false, "code": "VALIDATION_ERROR",
+                   "message": "Contact validation errors: items[1].contact.primaryEmail: not a valid e-mail address",
+                   "data": ["items[1].contact.primaryEmail: not a valid e-mail address"],
+                   "errors": [{"path": "items[1].contact.primaryEmail", "code": "invalid_email", "message": "not a valid e-mail address"}]})
+        );
+        assert_eq!(got["items"][2]["code"], "MISSING_CONTACT");
+        assert!(!got.to_string().contains(&"a".repeat(64)));
+    }
+
+    #[test]
+    fn a_batch_refused_as_a_whole() {
+        let none = Definitions::default();
+        let got = render_batch(batch(r#"{"items": []}"#, &none));
+        assert_eq!(got["code"], "MISSING_API_KEY");
+        let body = json!({
+            "api_key": format!("zak_{}", "b".repeat(64)),
+            "developer_secret": format!("zdk_{}", "a".repeat(64)),
+            "org_id": "0b6f3c52-7d3e-4a51-9a43-2f1c8e5d7a10",
+            "member_id": "5e2d8a41-93b7-4c0f-8e16-b4a7c9d2e3f8",
+            "items": []
+        });
+        let got = render_batch(batch(&body.to_string(), &none));
+        assert_eq!(
+            got,
+            json!({"ok": false, "code": "INVALID_ITEMS", "message": "items is empty; send 1 to 100 items",
+                   "data": ["items is empty; send 1 to 100 items"], "errors": []})
+        );
+        assert_eq!(render_batch(batch("[", &none))["code"], "INVALID_JSON");
+    }
+
+    fn render_batch(verdict: BatchVerdict) -> Value {
+        serde_json::to_value(verdict).unwrap()
     }
 
     #[test]

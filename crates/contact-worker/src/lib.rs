@@ -3,6 +3,7 @@
 
 mod d1;
 
+use contact_core::batch;
 use contact_core::endpoint::{self, Call, Outcome};
 use contact_core::validate::{request::MAX_BODY_BYTES, too_large_streamed};
 use contact_core::{Code, Failure};
@@ -56,6 +57,8 @@ fn log(outcome: &Outcome, request_id: &str) {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Route {
     Endpoint,
+    /// Up to 100 contacts in one request.
+    Batch,
     /// Only in a build for local development (the `dev` feature).
     #[cfg_attr(not(feature = "dev"), allow(dead_code))]
     Demo,
@@ -65,6 +68,7 @@ enum Route {
 fn route(path: &str) -> Route {
     match path {
         PATH => Route::Endpoint,
+        batch::PATH => Route::Batch,
         #[cfg(feature = "dev")]
         DEMO_PATH => Route::Demo,
         _ => Route::NotFound,
@@ -72,28 +76,68 @@ fn route(path: &str) -> Route {
 }
 
 async fn answer(req: &mut Request, env: &Env, request_id: &str) -> Result<Outcome> {
-    Ok(match route(&req.path()) {
-        Route::Endpoint => match read(req).await {
-            Ok(body) => {
-                let db = d1::D1(env.d1("DB")?);
-                let now = js_sys::Date::new_0()
-                    .to_iso_string()
-                    .as_string()
-                    .unwrap_or_default();
-                let client_ip = req.headers().get("CF-Connecting-IP")?;
-                let call = Call {
-                    body: &body,
-                    client_ip: client_ip.as_deref(),
-                    request_id,
-                    now: &now,
-                };
-                endpoint::handle(&db, call, &mut random_uuid).await
+    let route = route(&req.path());
+    Ok(match route {
+        Route::Endpoint | Route::Batch => {
+            let limits = match route {
+                Route::Batch => Limits::BATCH,
+                _ => Limits::SINGLE,
+            };
+            match read(req, &limits).await {
+                Ok(body) => {
+                    let db = d1::D1(env.d1("DB")?);
+                    let now = js_sys::Date::new_0()
+                        .to_iso_string()
+                        .as_string()
+                        .unwrap_or_default();
+                    let client_ip = req.headers().get("CF-Connecting-IP")?;
+                    let idempotency_key = req.headers().get("Idempotency-Key")?;
+                    let call = Call {
+                        body: &body,
+                        client_ip: client_ip.as_deref(),
+                        request_id,
+                        now: &now,
+                        idempotency_key: idempotency_key.as_deref(),
+                    };
+                    match route {
+                        Route::Batch => batch::handle(&db, call, &mut random_uuid).await,
+                        _ => endpoint::handle(&db, call, &mut random_uuid).await,
+                    }
+                }
+                Err(failure) => failure,
             }
-            Err(failure) => failure,
-        },
+        }
         Route::Demo => demo(env).await.unwrap_or_else(|| not_found(req)),
         Route::NotFound => not_found(req),
     })
+}
+
+/// The method, the media type and the declared length, before the body is read.
+type Preflight = fn(&str, Option<&str>, Option<u64>) -> std::result::Result<(), Failure>;
+
+/// Steps 1 and 2 of one endpoint: its checks before the body is read, its size
+/// limit, its check of the bytes read, and its answer to a stream that passed the
+/// limit.
+struct Limits {
+    preflight: Preflight,
+    max_bytes: usize,
+    body_text: fn(&[u8]) -> std::result::Result<&str, Failure>,
+    too_large_streamed: fn() -> Failure,
+}
+
+impl Limits {
+    const SINGLE: Limits = Limits {
+        preflight: endpoint::preflight,
+        max_bytes: MAX_BODY_BYTES,
+        body_text: endpoint::body_text,
+        too_large_streamed,
+    };
+    const BATCH: Limits = Limits {
+        preflight: batch::preflight,
+        max_bytes: batch::MAX_BATCH_BODY_BYTES,
+        body_text: batch::body_text,
+        too_large_streamed: || batch::too_large(None),
+    };
 }
 
 /// Where the form's development panel finds the demo organization's credentials.
@@ -135,6 +179,7 @@ async fn demo(env: &Env) -> Option<Outcome> {
         status: 200,
         body,
         log: None,
+        replayed: false,
     })
 }
 
@@ -145,8 +190,9 @@ async fn demo(_: &Env) -> Option<Outcome> {
 
 /// Steps 1 and 2 up to the body's text: method, media type, size, UTF-8. The body is
 /// read as a stream and refused as soon as it passes the limit, so a body without a
-/// `Content-Length` is never held beyond 128 KiB and one chunk.
-async fn read(req: &mut Request) -> std::result::Result<String, Outcome> {
+/// `Content-Length` is never held beyond the limit (128 KiB, a batch 1 MiB) and one
+/// chunk.
+async fn read(req: &mut Request, limits: &Limits) -> std::result::Result<String, Outcome> {
     let headers = req.headers();
     let content_type = headers.get("Content-Type").ok().flatten();
     let length = headers
@@ -154,7 +200,7 @@ async fn read(req: &mut Request) -> std::result::Result<String, Outcome> {
         .ok()
         .flatten()
         .and_then(|v| v.trim().parse::<u64>().ok());
-    endpoint::preflight(req.method().as_ref(), content_type.as_deref(), length)
+    (limits.preflight)(req.method().as_ref(), content_type.as_deref(), length)
         .map_err(|f| failure(&f))?;
     let unreadable = || {
         failure(&Failure::new(
@@ -167,13 +213,13 @@ async fn read(req: &mut Request) -> std::result::Result<String, Outcome> {
         let mut stream = req.stream().map_err(|_| unreadable())?;
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|_| unreadable())?;
-            if bytes.len() + chunk.len() > MAX_BODY_BYTES {
-                return Err(failure(&too_large_streamed()));
+            if bytes.len() + chunk.len() > limits.max_bytes {
+                return Err(failure(&(limits.too_large_streamed)()));
             }
             bytes.extend_from_slice(&chunk);
         }
     }
-    endpoint::body_text(&bytes)
+    (limits.body_text)(&bytes)
         .map(str::to_string)
         .map_err(|f| failure(&f))
 }
@@ -183,6 +229,7 @@ fn failure(failure: &Failure) -> Outcome {
         status: failure.code.http_status(),
         body: failure.to_json(),
         log: None,
+        replayed: false,
     }
 }
 
@@ -194,6 +241,9 @@ fn respond(outcome: &Outcome, request_id: &str) -> Result<Response> {
     headers.set("X-Content-Type-Options", "nosniff")?;
     if outcome.body["code"] == Code::MethodNotAllowed.as_str() {
         headers.set("Allow", "POST")?;
+    }
+    if outcome.replayed {
+        headers.set("Idempotent-Replayed", "true")?;
     }
     Ok(response)
 }
@@ -222,6 +272,11 @@ mod tests {
     #[test]
     fn the_endpoint_is_routed_and_other_paths_are_not_found() {
         assert_eq!(route(PATH), Route::Endpoint);
+        assert_eq!(route(batch::PATH), Route::Batch);
+        assert_eq!(
+            route("/apis/v2/public/crm/addContactsFull/batch/"),
+            Route::NotFound
+        );
         assert_eq!(route("/apis/v2/public/crm/addContacts"), Route::NotFound);
         assert_eq!(route("/"), Route::NotFound);
     }

@@ -5,6 +5,10 @@
 //! - [`mod@decide`]: from a checked request and those rows, a pure [`decide::WritePlan`]:
 //!   which contact, created or updated, what happens to its entity, what changes.
 //! - [`sql`]: the statements of one atomic batch that carry a plan out.
+//! - For a batch request: [`read_many`], one read for every item, and [`state`], a
+//!   plan applied to the rows read so that the next item is planned on top of it.
+//! - [`idempotency`]: the answer stored under an `Idempotency-Key` in the write's own
+//!   batch, and answered again for a retry.
 //!
 //! A plan is made from rows read in an earlier round trip, so its SQL carries guards:
 //! a write that finds a row changed since it was read fails as a whole (a `CHECK` on
@@ -13,8 +17,11 @@
 //! contact, without interactive transactions.
 
 pub mod decide;
+pub mod idempotency;
 pub mod read;
+pub mod read_many;
 pub mod sql;
+pub mod state;
 
 pub use decide::{decide, Action, Context, Decision, EntityAction, WritePlan};
 pub use read::{entity_name_for, name_key, Found, Probe, StoredContact, StoredEntity};

@@ -141,24 +141,7 @@ fn read_statements(
         .map(Value::from)
         .collect();
     vec![
-        // Steps 4–9 and the definitions in one statement: every statement of a batch
-        // costs D1 time of its own.
-        Statement::new(
-            "SELECT k.id AS api_key_id, k.org_id, o.crm_mode, k.active AS key_active, \
-             m.active AS member_active, \
-             (SELECT json_object('active', d.active, 'allowed_ips', d.allowed_ips) \
-              FROM developer_keys d WHERE d.api_key_id = k.id AND d.secret_digest = ?2) AS developer_key, \
-             (SELECT a.active FROM members a WHERE a.org_id = k.org_id AND a.id = ?3) AS acting_member_active, \
-             (SELECT json_group_array(json(f.definition)) FROM custom_fields f WHERE f.org_id = k.org_id) \
-              AS definitions \
-             FROM api_keys k JOIN organizations o ON o.id = k.org_id JOIN members m ON m.id = k.member_id \
-             WHERE k.key_digest = ?1",
-            vec![
-                key.clone(),
-                secret_digest.into(),
-                member_id.to_ascii_lowercase().into(),
-            ],
-        ),
+        credentials_statement(key_digest, secret_digest, member_id),
         // Each lookup on its own index: the e-mail and the id match at most one
         // contact each, whatever else shares a phone; the phone is read only as far
         // as the ambiguity answer needs.
@@ -197,6 +180,29 @@ fn read_statements(
     ]
 }
 
+/// The credentials statement: the api key whose digest is given, with in one row the
+/// developer key matched by the secret's digest, whether the acting member is active,
+/// and the organization's custom field definitions. Steps 4–9 and the definitions in
+/// one statement: every statement of a batch costs D1 time of its own.
+pub fn credentials_statement(key_digest: &str, secret_digest: &str, member_id: &str) -> Statement {
+    Statement::new(
+        "SELECT k.id AS api_key_id, k.org_id, o.crm_mode, k.active AS key_active, \
+         m.active AS member_active, \
+         (SELECT json_object('active', d.active, 'allowed_ips', d.allowed_ips) \
+          FROM developer_keys d WHERE d.api_key_id = k.id AND d.secret_digest = ?2) AS developer_key, \
+         (SELECT a.active FROM members a WHERE a.org_id = k.org_id AND a.id = ?3) AS acting_member_active, \
+         (SELECT json_group_array(json(f.definition)) FROM custom_fields f WHERE f.org_id = k.org_id) \
+          AS definitions \
+         FROM api_keys k JOIN organizations o ON o.id = k.org_id JOIN members m ON m.id = k.member_id \
+         WHERE k.key_digest = ?1",
+        vec![
+            key_digest.into(),
+            secret_digest.into(),
+            member_id.to_ascii_lowercase().into(),
+        ],
+    )
+}
+
 /// The read of one entity by name key in the organization, for the rare plan that
 /// needs an entity named after a contact whose names were not in the request.
 pub fn entity_by_name_statement(org_id: &str, key: &str) -> Statement {
@@ -210,9 +216,10 @@ pub fn entity_by_name_statement(org_id: &str, key: &str) -> Statement {
 /// more is read, to tell "exactly this many" from "more".
 pub const MAX_PHONE_CANDIDATES: usize = 10;
 
-const CONTACT_COLUMNS: &str =
+pub(crate) const CONTACT_COLUMNS: &str =
     "c.id, c.entity_id, c.email_key, c.phone_key, c.first_name, c.last_name, c.tags, c.version";
-const ENTITY_COLUMNS: &str = "e.id, e.name, e.name_key, e.label, e.status, e.website, e.industry, \
+pub(crate) const ENTITY_COLUMNS: &str =
+    "e.id, e.name, e.name_key, e.label, e.status, e.website, e.industry, \
      e.primary_email, e.primary_phone, e.city, e.country, e.version";
 
 /// A contact as the read found it: what planning needs, not the whole row.

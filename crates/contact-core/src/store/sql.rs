@@ -9,44 +9,81 @@ use crate::validate::request::{Change, ContactRequest, Record};
 use crate::validate::rules::{email, phone};
 use serde_json::Value;
 
-/// The statements of the write: one D1 batch, all of them or none.
+/// The statements of the write: one D1 batch, all of them or none. A guard for every
+/// stored row the plan changes, then [`writes`], then the guard rows deleted again.
 pub fn statements(plan: &WritePlan, request: &ContactRequest, ctx: &Context) -> Vec<Statement> {
+    let read = read_versions(plan);
+    let mut statements: Vec<Statement> = read
+        .iter()
+        .map(|(table, id, version)| guard(table, id, &request.org_id, *version))
+        .collect();
+    statements.extend(writes(plan, request, ctx));
+    if !read.is_empty() {
+        statements.push(clear_guards());
+    }
+    statements
+}
+
+/// The stored rows a plan changes, with the version it planned from: (table, id,
+/// version), the entity first.
+pub fn read_versions(plan: &WritePlan) -> Vec<(&'static str, &str, i64)> {
+    let mut read = Vec::new();
+    if let EntityWrite::Update { id, version, .. } = &plan.entity {
+        read.push(("entities", id.as_str(), *version));
+    }
+    if let ContactWrite::Update { id, version, .. } = &plan.contact {
+        read.push(("contacts", id.as_str(), *version));
+    }
+    read
+}
+
+/// The inserts and updates of a plan, without guards: the entity, then the contact.
+pub fn writes(plan: &WritePlan, request: &ContactRequest, ctx: &Context) -> Vec<Statement> {
     let mut statements = Vec::new();
-    let mut guarded = false;
     match &plan.entity {
         EntityWrite::None => {}
         EntityWrite::Insert(record) => statements.push(insert_entity(request, ctx, record)),
-        EntityWrite::Update { id, version, sets } => {
-            statements.push(guard("entities", id, &request.org_id, *version));
-            guarded = true;
-            statements.push(update_entity(request, ctx, id, sets));
+        EntityWrite::Update { id, sets, .. } => {
+            statements.push(update_entity(request, ctx, id, sets))
         }
     }
     match &plan.contact {
         ContactWrite::Insert => {
             statements.push(insert_contact(request, ctx, plan.entity_id.as_deref()))
         }
-        ContactWrite::Update {
+        ContactWrite::Update { id, tags, link, .. } => statements.push(update_contact(
+            request,
+            ctx,
             id,
-            version,
-            tags,
-            link,
-        } => {
-            statements.push(guard("contacts", id, &request.org_id, *version));
-            guarded = true;
-            statements.push(update_contact(
-                request,
-                ctx,
-                id,
-                tags.as_deref(),
-                link.as_ref(),
-            ));
-        }
-    }
-    if guarded {
-        statements.push(Statement::new("DELETE FROM write_guards", vec![]));
+            tags.as_deref(),
+            link.as_ref(),
+        )),
     }
     statements
+}
+
+/// Deletes the guard rows of a write, in the same batch: the table is empty between
+/// writes.
+pub fn clear_guards() -> Statement {
+    Statement::new("DELETE FROM write_guards", vec![])
+}
+
+/// One guard for many rows of one table: inserted only while every row named still has
+/// the version given (`rows` is (id, version)). The rows go in as one JSON array, so
+/// that a batch of any size guards a table in one statement with two bound parameters.
+pub fn guard_many(table: &'static str, org_id: &str, rows: &[(&str, i64)]) -> Statement {
+    let rows: Vec<Value> = rows
+        .iter()
+        .map(|(id, version)| serde_json::json!([id, version]))
+        .collect();
+    Statement::new(
+        format!(
+            "INSERT INTO write_guards (ok) SELECT COUNT(*) = 0 FROM json_each(?2) g \
+             WHERE (SELECT t.version FROM {table} t WHERE t.id = json_extract(g.value, '$[0]') \
+             AND t.org_id = ?1) IS NOT json_extract(g.value, '$[1]')"
+        ),
+        vec![org_id.into(), Value::Array(rows).to_string().into()],
+    )
 }
 
 /// A guard row: inserted only while the row still has the version the plan read.

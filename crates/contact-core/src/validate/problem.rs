@@ -46,6 +46,9 @@ wire_codes! {
         UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE",
         PayloadTooLarge = "PAYLOAD_TOO_LARGE",
         InvalidJson = "INVALID_JSON",
+        /// The `Idempotency-Key` header is empty, longer than 255 characters or not
+        /// printable ASCII (step 2).
+        InvalidIdempotencyKey = "INVALID_IDEMPOTENCY_KEY",
         MissingApiKey = "MISSING_API_KEY",
         InvalidApiKey = "INVALID_API_KEY",
         MissingDeveloperSecret = "MISSING_DEVELOPER_SECRET",
@@ -54,11 +57,20 @@ wire_codes! {
         OrgMismatch = "ORG_MISMATCH",
         MemberNotFound = "MEMBER_NOT_FOUND",
         MissingContact = "MISSING_CONTACT",
+        /// The batch endpoint's `items` is not an array of 1–100 objects (step 10).
+        InvalidItems = "INVALID_ITEMS",
         ValidationError = "VALIDATION_ERROR",
         CustomFieldError = "CUSTOM_FIELD_ERROR",
         NotFoundUpdate = "NOT_FOUND_UPDATE",
         ContactExists = "CONTACT_EXISTS",
         AmbiguousMatch = "AMBIGUOUS_MATCH",
+        /// The idempotency key was used before with another body (step 13).
+        IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED",
+        /// The idempotency key's first request has not finished (step 13).
+        IdempotencyKeyInUse = "IDEMPOTENCY_KEY_IN_USE",
+        /// A batch item with `all_or_none` that was not written because another item
+        /// failed. Only ever an item's code, never a whole answer's.
+        BatchRolledBack = "BATCH_ROLLED_BACK",
         NotFound = "NOT_FOUND",
         InternalError = "INTERNAL_ERROR",
     }
@@ -71,13 +83,19 @@ impl Code {
             Code::MethodNotAllowed => 405,
             Code::UnsupportedMediaType => 415,
             Code::PayloadTooLarge => 413,
-            Code::InvalidJson | Code::MissingContact => 400,
+            Code::InvalidJson
+            | Code::InvalidIdempotencyKey
+            | Code::MissingContact
+            | Code::InvalidItems => 400,
             Code::MissingApiKey | Code::InvalidApiKey | Code::MissingDeveloperSecret => 401,
             Code::InvalidDeveloperSecret | Code::IpNotWhitelisted | Code::OrgMismatch => 403,
             Code::MemberNotFound | Code::NotFoundUpdate | Code::NotFound => 404,
             // The seed answers validation errors with 200.
             Code::ValidationError | Code::CustomFieldError => 200,
-            Code::ContactExists | Code::AmbiguousMatch => 409,
+            Code::ContactExists | Code::AmbiguousMatch | Code::IdempotencyKeyInUse => 409,
+            // An item's code: the batch answers 207 around it.
+            Code::BatchRolledBack => 207,
+            Code::IdempotencyKeyReused => 422,
             Code::InternalError => 500,
         }
     }

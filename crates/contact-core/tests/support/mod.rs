@@ -28,11 +28,21 @@ pub struct Sqlite {
     /// Answers the contacts read with no rows, as a read that misses a stored
     /// contact would.
     pub hide_contacts: Cell<bool>,
+    /// More hooks like `before_batch`, for a test that needs several.
+    pub hooks: RefCell<Vec<(u32, Hook)>>,
+    /// Every batch run so far, its statements as sent.
+    pub log: RefCell<Vec<Vec<Statement>>>,
 }
 
 impl Database for Sqlite {
     async fn batch(&self, statements: &[Statement]) -> Result<Vec<Rows>, DbError> {
         self.batches.set(self.batches.get() + 1);
+        self.log.borrow_mut().push(statements.to_vec());
+        for (n, hook) in self.hooks.borrow().iter() {
+            if *n == self.batches.get() {
+                hook(&self.conn.borrow());
+            }
+        }
         if let Some((n, hook)) = &*self.before_batch.borrow() {
             if *n == self.batches.get() {
                 hook(&self.conn.borrow());
@@ -143,6 +153,10 @@ pub struct Fixture {
     /// An api key of A that was revoked (with a working developer secret).
     pub a_revoked: Caller,
     ids: Cell<u32>,
+    /// The clock every call sees (RFC 3339 UTC).
+    pub now: RefCell<String>,
+    /// The `Idempotency-Key` header every call sends.
+    pub idempotency_key: RefCell<Option<String>>,
 }
 
 fn secret(kind: secrets::SecretKind, n: u8) -> String {
@@ -243,11 +257,15 @@ impl Fixture {
                 batches: Cell::new(0),
                 before_batch: RefCell::new(None),
                 hide_contacts: Cell::new(false),
+                hooks: RefCell::new(Vec::new()),
+                log: RefCell::new(Vec::new()),
             },
             a: caller(ORG_A, MEMBER_A, 1),
             b: caller(ORG_B, MEMBER_B, 2),
             a_revoked: caller(ORG_A, MEMBER_A, 3),
             ids: Cell::new(0),
+            now: RefCell::new("2026-06-01T12:00:00Z".into()),
+            idempotency_key: RefCell::new(None),
         }
     }
 
@@ -269,12 +287,47 @@ impl Fixture {
         self.send_text(&body.to_string(), ip)
     }
 
-    pub fn send_text(&self, text: &str, ip: Option<&str>) -> Outcome {
+    /// Sends a batch body (credentials added) from 127.0.0.1.
+    pub fn send_batch(&self, caller: &Caller, mut body: Value) -> Outcome {
+        let map = body.as_object_mut().unwrap();
+        for (key, value) in [
+            ("api_key", caller.api_key.as_str()),
+            ("developer_secret", caller.developer_secret.as_str()),
+            ("org_id", caller.org_id),
+            ("member_id", caller.member_id),
+        ] {
+            map.entry(key).or_insert_with(|| value.into());
+        }
+        self.send_batch_text(&body.to_string(), Some("127.0.0.1"))
+    }
+
+    pub fn send_batch_text(&self, text: &str, ip: Option<&str>) -> Outcome {
+        let now = self.now.borrow().clone();
+        let key = self.idempotency_key.borrow().clone();
         let call = Call {
             body: text,
             client_ip: ip,
             request_id: "req-test",
-            now: "2026-06-01T12:00:00Z",
+            now: &now,
+            idempotency_key: key.as_deref(),
+        };
+        let ids = &self.ids;
+        let mut new_id = || {
+            ids.set(ids.get() + 1);
+            format!("{:08x}-0000-4000-8000-000000000000", ids.get())
+        };
+        block_on(contact_core::batch::handle(&self.db, call, &mut new_id))
+    }
+
+    pub fn send_text(&self, text: &str, ip: Option<&str>) -> Outcome {
+        let now = self.now.borrow().clone();
+        let key = self.idempotency_key.borrow().clone();
+        let call = Call {
+            body: text,
+            client_ip: ip,
+            request_id: "req-test",
+            now: &now,
+            idempotency_key: key.as_deref(),
         };
         let ids = &self.ids;
         let mut new_id = || {
@@ -297,6 +350,7 @@ impl Fixture {
             "entities",
             "contacts",
             "write_guards",
+            "idempotency_keys",
         ] {
             let rows = run(
                 &conn,
