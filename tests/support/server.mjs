@@ -65,6 +65,9 @@ export async function sql(persistTo, query) {
  * - `build`: the directory of the built Worker to run; by default $WORKER_BUILD, else
  *   crates/contact-worker/build (`bash scripts/build-worker.sh --local`, the build for
  *   local development the suites expect: it has GET /dev/demo);
+ * - `rateLimits`: quotas in place of wrangler.toml's, e.g. `{ key: "5/10" }` (keys
+ *   `key`, `batch`, `address`; "QUOTA/SECONDS"), each applied to both the binding and
+ *   its RATE_LIMIT_* setting (Miniflare only);
  * - `runtime`: "miniflare" (default) runs the Worker in workerd through Miniflare's
  *   API, as wrangler does but without wrangler dev's development proxy, which drops
  *   some connections under heavy concurrency ("Network connection lost"); "wrangler"
@@ -73,7 +76,7 @@ export async function sql(persistTo, query) {
  * sqlAll(query), post(body, headers), stop() }. `post` sends CF-Connecting-IP
  * 127.0.0.1 unless told otherwise, as `wrangler dev` fills it in locally.
  */
-export async function startServer({ demo = true, runtime = "miniflare", database = true, build = defaultBuild } = {}) {
+export async function startServer({ demo = true, runtime = "miniflare", database = true, build = defaultBuild, rateLimits = {} } = {}) {
   const persistTo = await mkdtemp(join(tmpdir(), "contact-d1-"));
   await run(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { cwd: root, env });
   const credentials = demo ? await adminCli(persistTo, "demo") : null;
@@ -87,7 +90,7 @@ export async function startServer({ demo = true, runtime = "miniflare", database
   const launch = () =>
     runtime === "wrangler"
       ? startWrangler({ toml, script, workDir, persistTo, credentials, port, onLog: (d) => (log += d) })
-      : startMiniflare({ toml, script, persistTo, credentials, port, database, onLog: (d) => (log += d) });
+      : startMiniflare({ toml, script, persistTo, credentials, port, database, rateLimits, onLog: (d) => (log += d) });
   let server = await launch();
   const url = server.url;
   return {
@@ -134,8 +137,23 @@ function tomlValue(toml, key) {
   return m && m[1];
 }
 
-async function startMiniflare({ toml, script, persistTo, credentials, port, database, onLog }) {
+/** The rate-limit policies of wrangler.toml (settings and bindings), with overrides. */
+export function rateLimitConfig(toml, overrides = {}) {
+  const policies = { key: "KEY", batch: "BATCH", address: "ADDRESS" };
+  const vars = {};
+  const ratelimits = {};
+  for (const [name, upper] of Object.entries(policies)) {
+    const setting = overrides[name] ?? tomlValue(toml, `RATE_LIMIT_${upper}`);
+    const [limit, period] = setting.split("/").map(Number);
+    vars[`RATE_LIMIT_${upper}`] = setting;
+    ratelimits[`${upper}_RATE_LIMITER`] = { simple: { limit, period } };
+  }
+  return { vars, ratelimits };
+}
+
+async function startMiniflare({ toml, script, persistTo, credentials, port, database, rateLimits, onLog }) {
   const { Miniflare } = await import("miniflare");
+  const limits = rateLimitConfig(toml, rateLimits);
   const mf = new Miniflare({
     host: "127.0.0.1",
     port,
@@ -147,7 +165,8 @@ async function startMiniflare({ toml, script, persistTo, credentials, port, data
     // The database wrangler's --persist-to keeps, so the CLI and SQL helpers see it.
     d1Databases: database ? { DB: tomlValue(toml, "database_id") } : {},
     d1Persist: join(persistTo, "v3", "d1"),
-    bindings: credentials ? { DEMO_CREDENTIALS: JSON.stringify(credentials) } : {},
+    bindings: { ...limits.vars, ...(credentials ? { DEMO_CREDENTIALS: JSON.stringify(credentials) } : {}) },
+    ratelimits: limits.ratelimits,
     handleRuntimeStdio(stdout, stderr) {
       stdout.on("data", (d) => onLog(String(d)));
       stderr.on("data", (d) => onLog(String(d)));

@@ -20,8 +20,8 @@
 use crate::auth::gate::{Credentials, Gate};
 use crate::auth::secrets;
 use crate::endpoint::{
-    self, all, credentials, db_fault, read_with, success_body, Call, Database, DbError, Fault,
-    Keyed, Outcome, Rows, DEFINITIONS,
+    self, admit, all, credentials, db_fault, read_with, success_body, Call, Database, DbError,
+    Fault, Keyed, Outcome, Rows, DEFINITIONS,
 };
 use crate::store::idempotency::{self, IdempotencyKey, Verdict};
 use crate::store::read::{Found, Probe, StoredEntity};
@@ -269,6 +269,9 @@ async fn run(
         .map_err(|_| Fault::Internal("read answered the wrong number of results".into()))?;
     let (mut credentials, definitions) = credentials(credential_rows, call.client_ip)?;
     let caller = checks::authenticate(&body, &mut credentials)?;
+    if let Some(limited) = admit(db, &credentials).await? {
+        return Err(Fault::Refused(limited));
+    }
     // A retry of a batch whose answer is stored is answered it again.
     let mut reused = false;
     if let Some(keyed) = &keyed {

@@ -21,6 +21,8 @@
 //!
 //! | where | check | runs in |
 //! |---|---|---|
+//! | before 3 | a client address over its limit of requests refused before authentication answers `RATE_LIMITED` in place of the refusal | the Worker (`contact-worker`'s `limits`): the binding can only count, so refusals are counted as they happen and an address over its limit is refused before the read for the rest of its window |
+//! | after 9 | the api key is under its rate limit, counted once the caller is authenticated (`RATE_LIMITED`); a batch counts against a policy of its own | [`crate::endpoint::Database::admit`], called by [`crate::endpoint::handle`] and [`crate::batch::handle`] |
 //! | 2 | `Idempotency-Key`, when sent, is 1–255 printable ASCII characters (`INVALID_IDEMPOTENCY_KEY`) | [`crate::store::idempotency::IdempotencyKey::parse`], before the body is read |
 //! | 2 (batch) | the body is at most 1 MiB | [`crate::batch::preflight`], [`crate::batch::body_text`] |
 //! | 3–9 (batch) | the credentials, once for the whole batch, as above | [`crate::batch::handle`] through [`crate::validate::authenticate`] |
@@ -97,8 +99,8 @@ pub const STEPS: [Step; 13] = [
     },
     Step {
         number: 9,
-        check: "member_id is an active member of it",
-        codes: &[Code::MemberNotFound],
+        check: "member_id is an active member of it; then the api key is under its rate limit",
+        codes: &[Code::MemberNotFound, Code::RateLimited],
     },
     Step {
         number: 10,

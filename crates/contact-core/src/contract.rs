@@ -107,15 +107,19 @@ mod tests {
             json!({"code": "METHOD_NOT_ALLOWED", "status": 405, "step": 1})
         );
         assert_eq!(
-            c["codes"][23],
+            c["codes"][24],
             json!({"code": "INTERNAL_ERROR", "status": 500, "step": null})
         );
         assert_eq!(c["limits"]["max_body_bytes"], 131_072);
         assert_eq!(c["limits"]["max_batch_body_bytes"], 1_048_576);
         assert_eq!(c["limits"]["max_batch_items"], 100);
         assert_eq!(
-            c["codes"][21],
+            c["codes"][22],
             json!({"code": "BATCH_ROLLED_BACK", "status": 207, "step": null})
+        );
+        assert_eq!(
+            c["codes"][12],
+            json!({"code": "RATE_LIMITED", "status": 429, "step": 9})
         );
         assert_eq!(c["batch_keys"][7], "items");
         assert_eq!(c["countries"].as_array().unwrap().len(), 249);

@@ -37,6 +37,15 @@ pub trait Database {
     /// Runs the statements in order, all or nothing, and answers each one's rows.
     async fn batch(&self, statements: &[Statement]) -> Result<Vec<Rows>, DbError>;
 
+    /// The api key's rate limit, asked once the caller is authenticated (steps 3–9
+    /// passed) and before anything else: `Some` refuses the request with that failure
+    /// (`RATE_LIMITED`). The Worker counts it on a Rate Limiting binding; by default
+    /// every request is admitted.
+    async fn admit(&self, api_key_id: &str) -> Option<Failure> {
+        let _ = api_key_id;
+        None
+    }
+
     /// Waits a little before write attempt `attempt` (2, 3, …) after a conflict, so
     /// that requests racing for one row spread out. No wait by default.
     async fn pause(&self, attempt: u32) {
@@ -215,6 +224,9 @@ async fn run(
         .ok_or_else(|| Fault::Internal("read answered the wrong number of results".into()))?;
     let (mut credentials, definitions) = credentials(rows.credentials, call.client_ip)?;
     let caller = body.authenticate(&mut credentials)?;
+    if let Some(limited) = admit(db, &credentials).await? {
+        return Err(Fault::Refused(limited));
+    }
     // A retry of a request whose answer is stored is answered it again, whatever the
     // checks after authentication would say now; another request under the key is
     // refused at step 13.
@@ -395,6 +407,17 @@ pub(crate) async fn read_with(
     let stored = rows.pop().unwrap_or_default();
     let stored = all::<StoredAnswer>(stored)?.into_iter().next();
     Ok((rows, stored))
+}
+
+/// The rate limit of the authenticated caller's api key.
+pub(crate) async fn admit(
+    db: &impl Database,
+    credentials: &Credentials,
+) -> Result<Option<Failure>, Fault> {
+    match &credentials.api_key {
+        Some(key) => Ok(db.admit(&key.api_key_id).await),
+        None => Err(Fault::Internal("no api key after authentication".into())),
+    }
 }
 
 /// The answer to a write refused by a constraint although nothing it was planned

@@ -1,15 +1,22 @@
 //! contact-core's `Database` on D1: a batch is one D1 `batch`, which D1 runs as
 //! one transaction.
 
+use crate::rate::Rates;
 use contact_core::endpoint::{Database, DbError, Rows};
 use contact_core::store::Statement;
+use contact_core::Failure;
 use serde_json::{Map, Number, Value};
 use wasm_bindgen::JsValue;
 use worker::D1Database;
 
-pub struct D1(pub D1Database);
+/// The database, and the rate limits the core asks once a caller is authenticated.
+pub struct D1<'a>(pub D1Database, pub &'a Rates);
 
-impl Database for D1 {
+impl Database for D1<'_> {
+    async fn admit(&self, api_key_id: &str) -> Option<Failure> {
+        self.1.admit_key(api_key_id).await
+    }
+
     async fn batch(&self, statements: &[Statement]) -> Result<Vec<Rows>, DbError> {
         let prepared = statements
             .iter()

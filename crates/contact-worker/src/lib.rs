@@ -2,6 +2,7 @@
 //! only moves bytes between the request, the core and D1.
 
 mod d1;
+mod rate;
 
 use contact_core::batch;
 use contact_core::endpoint::{self, Call, Outcome};
@@ -9,6 +10,7 @@ use contact_core::validate::{request::MAX_BODY_BYTES, too_large_streamed};
 use contact_core::{Code, Failure};
 use futures_util::StreamExt;
 use js_sys::{Function, Reflect};
+use rate::Rates;
 use wasm_bindgen::{JsCast, JsValue};
 use worker::{event, Context, Env, Request, Response, Result};
 
@@ -41,9 +43,23 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
 /// One request's answer. Every `Err` is a failure outside the core, which `fetch`
 /// turns into the JSON 500.
 async fn serve(req: &mut Request, env: &Env, request_id: &str) -> Result<Response> {
-    let outcome = answer(req, env, request_id).await?;
+    let route = route(&req.path());
+    // The API's answers, and only those, carry the rate-limit headers.
+    let rates = match route {
+        Route::Endpoint => Some(Rates::new(env, rate::Kind::Key)?),
+        Route::Batch => Some(Rates::new(env, rate::Kind::Batch)?),
+        Route::Demo | Route::NotFound => None,
+    };
+    let outcome = answer(req, env, route, rates.as_ref(), request_id).await?;
     log(&outcome, request_id);
-    respond(&outcome, request_id)
+    let mut response = respond(&outcome, request_id)?;
+    if let Some(rates) = &rates {
+        let headers = response.headers_mut();
+        for (name, value) in rates.headers() {
+            headers.set(name, &value)?;
+        }
+    }
+    Ok(response)
 }
 
 /// The core's log lines never hold secrets; they name the request to find it by.
@@ -75,41 +91,52 @@ fn route(path: &str) -> Route {
     }
 }
 
-async fn answer(req: &mut Request, env: &Env, request_id: &str) -> Result<Outcome> {
-    let route = route(&req.path());
-    Ok(match route {
-        Route::Endpoint | Route::Batch => {
-            let limits = match route {
-                Route::Batch => Limits::BATCH,
-                _ => Limits::SINGLE,
-            };
-            match read(req, &limits).await {
-                Ok(body) => {
-                    let db = d1::D1(env.d1("DB")?);
-                    let now = js_sys::Date::new_0()
-                        .to_iso_string()
-                        .as_string()
-                        .unwrap_or_default();
-                    let client_ip = req.headers().get("CF-Connecting-IP")?;
-                    let idempotency_key = req.headers().get("Idempotency-Key")?;
-                    let call = Call {
-                        body: &body,
-                        client_ip: client_ip.as_deref(),
-                        request_id,
-                        now: &now,
-                        idempotency_key: idempotency_key.as_deref(),
-                    };
-                    match route {
-                        Route::Batch => batch::handle(&db, call, &mut random_uuid).await,
-                        _ => endpoint::handle(&db, call, &mut random_uuid).await,
-                    }
-                }
-                Err(failure) => failure,
-            }
-        }
-        Route::Demo => demo(env).await.unwrap_or_else(|| not_found(req)),
-        Route::NotFound => not_found(req),
-    })
+async fn answer(
+    req: &mut Request,
+    env: &Env,
+    route: Route,
+    rates: Option<&Rates>,
+    request_id: &str,
+) -> Result<Outcome> {
+    let (limits, rates) = match (route, rates) {
+        (Route::Endpoint, Some(rates)) => (Limits::SINGLE, rates),
+        (Route::Batch, Some(rates)) => (Limits::BATCH, rates),
+        (Route::Demo, _) => return Ok(demo(env).await.unwrap_or_else(|| not_found(req))),
+        _ => return Ok(not_found(req)),
+    };
+    let body = match read(req, &limits).await {
+        Ok(body) => body,
+        Err(failure) => return Ok(failure),
+    };
+    let client_ip = req.headers().get("CF-Connecting-IP")?;
+    // Before step 3: an address over its limit of refused requests.
+    if let Some(limited) = rates.blocked(client_ip.as_deref()) {
+        return Ok(failure(&limited));
+    }
+    let db = d1::D1(env.d1("DB")?, rates);
+    let now = js_sys::Date::new_0()
+        .to_iso_string()
+        .as_string()
+        .unwrap_or_default();
+    let idempotency_key = req.headers().get("Idempotency-Key")?;
+    let call = Call {
+        body: &body,
+        client_ip: client_ip.as_deref(),
+        request_id,
+        now: &now,
+        idempotency_key: idempotency_key.as_deref(),
+    };
+    let outcome = match route {
+        Route::Batch => batch::handle(&db, call, &mut random_uuid).await,
+        _ => endpoint::handle(&db, call, &mut random_uuid).await,
+    };
+    // A refusal before authentication counts against the address.
+    Ok(
+        match rates.count_refusal(&outcome, client_ip.as_deref()).await {
+            Some(limited) => failure(&limited),
+            None => outcome,
+        },
+    )
 }
 
 /// The method, the media type and the declared length, before the body is read.

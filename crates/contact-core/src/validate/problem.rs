@@ -56,6 +56,9 @@ wire_codes! {
         IpNotWhitelisted = "IP_NOT_WHITELISTED",
         OrgMismatch = "ORG_MISMATCH",
         MemberNotFound = "MEMBER_NOT_FOUND",
+        /// Over a rate limit: the api key's, counted once the caller is authenticated,
+        /// or the client address's for requests refused before authentication.
+        RateLimited = "RATE_LIMITED",
         MissingContact = "MISSING_CONTACT",
         /// The batch endpoint's `items` is not an array of 1–100 objects (step 10).
         InvalidItems = "INVALID_ITEMS",
@@ -96,6 +99,7 @@ impl Code {
             // An item's code: the batch answers 207 around it.
             Code::BatchRolledBack => 207,
             Code::IdempotencyKeyReused => 422,
+            Code::RateLimited => 429,
             Code::InternalError => 500,
         }
     }

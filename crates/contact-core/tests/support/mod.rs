@@ -32,9 +32,27 @@ pub struct Sqlite {
     pub hooks: RefCell<Vec<(u32, Hook)>>,
     /// Every batch run so far, its statements as sent.
     pub log: RefCell<Vec<Vec<Statement>>>,
+    /// A rate limit: how many more requests each api key (by id) is admitted; keys
+    /// not listed are admitted without limit. Every admission asked is recorded.
+    pub quota: RefCell<Vec<(String, u32)>>,
+    pub admitted: RefCell<Vec<String>>,
 }
 
 impl Database for Sqlite {
+    async fn admit(&self, api_key_id: &str) -> Option<contact_core::Failure> {
+        self.admitted.borrow_mut().push(api_key_id.to_string());
+        let mut quota = self.quota.borrow_mut();
+        let left = quota.iter_mut().find(|(id, _)| id == api_key_id)?;
+        if left.1 == 0 {
+            return Some(contact_core::Failure::new(
+                contact_core::Code::RateLimited,
+                "Too many requests for this api key",
+            ));
+        }
+        left.1 -= 1;
+        None
+    }
+
     async fn batch(&self, statements: &[Statement]) -> Result<Vec<Rows>, DbError> {
         self.batches.set(self.batches.get() + 1);
         self.log.borrow_mut().push(statements.to_vec());
@@ -257,6 +275,8 @@ impl Fixture {
                 batches: Cell::new(0),
                 before_batch: RefCell::new(None),
                 hide_contacts: Cell::new(false),
+                quota: RefCell::new(Vec::new()),
+                admitted: RefCell::new(Vec::new()),
                 hooks: RefCell::new(Vec::new()),
                 log: RefCell::new(Vec::new()),
             },
