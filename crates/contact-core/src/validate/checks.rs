@@ -138,6 +138,7 @@ impl<'a> Body<'a> {
         &self.draft
     }
 
+    /// The [`Draft`], for [`Draft::finish`] once the caller is authenticated.
     pub fn into_draft(self) -> Draft {
         self.draft
     }
