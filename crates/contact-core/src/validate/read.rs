@@ -172,8 +172,9 @@ macro_rules! by_type {
 }
 
 /// The top level of a request body as read: the value of each key of the request
-/// (`None` when absent), and the keys that are not the request's.
-#[derive(Debug, Default)]
+/// (`None` when absent), and the keys that are not the request's. No `Debug`: it
+/// holds the secrets.
+#[derive(Default)]
 pub(crate) struct TopRead<'a> {
     pub api_key: Option<Scalar<'a>>,
     pub developer_secret: Option<Scalar<'a>>,
