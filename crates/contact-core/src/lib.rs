@@ -3,8 +3,9 @@
 //!
 //! Three layers and the flow that joins them:
 //! - [`validate`]: [`parse_body`] and [`check`] run the contract's checks in order on
-//!   a request body and answer a normalized [`ContactRequest`] or a [`Failure`];
-//!   field tables, rules, custom fields and problems as data.
+//!   a request body and answer a normalized [`ContactRequest`] or a [`Failure`]
+//!   ([`check_body`] gives the same verdict in one pass over the text); field
+//!   tables, rules, custom fields and problems as data.
 //! - [`auth`]: the secrets' format and digest, the IP allow-list, and the [`gate`]
 //!   that answers the credential steps.
 //! - [`store`]: the read, the pure decision of a write, and its SQL.

@@ -35,7 +35,8 @@ pub const SECRET_BYTES: usize = 32;
 /// worth looking up at all.
 pub fn has_format(kind: SecretKind, value: &str) -> bool {
     value.strip_prefix(kind.prefix()).is_some_and(|hex| {
-        hex.len() == SECRET_BYTES * 2 && hex.bytes().all(|b| b.is_ascii_hexdigit())
+        hex.len() == SECRET_BYTES * 2
+            && crate::validate::rules::uuid::all_hex_digits(hex.as_bytes())
     })
 }
 

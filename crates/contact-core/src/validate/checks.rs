@@ -13,6 +13,7 @@ use crate::auth::gate::Gate;
 use crate::auth::secrets;
 use serde::de::DeserializeSeed;
 use serde_json::Value;
+use std::fmt;
 
 /// Runs every check of the contract, in its order, on a parsed body: steps 3–9 ask
 /// the [`Gate`], steps 10–12 are the validation of the fields.
@@ -61,8 +62,8 @@ pub fn validate(
 
 /// A request body read once (by [`read_body`] from its text, or from a parsed
 /// `Value`): the credentials as sent, borrowed from the body, and the [`Draft`] of
-/// the rest.
-#[derive(Debug, Clone)]
+/// the rest. Its debug output leaves the secrets out.
+#[derive(Clone)]
 pub struct Body<'a> {
     api_key: Option<Scalar<'a>>,
     developer_secret: Option<Scalar<'a>>,
@@ -138,8 +139,22 @@ impl<'a> Body<'a> {
         &self.draft
     }
 
+    /// The [`Draft`], for [`Draft::finish`] once the caller is authenticated.
     pub fn into_draft(self) -> Draft {
         self.draft
+    }
+}
+
+impl fmt::Debug for Body<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hidden = |secret: &Option<Scalar<'_>>| secret.as_ref().map(|_| "(hidden)");
+        f.debug_struct("Body")
+            .field("api_key", &hidden(&self.api_key))
+            .field("developer_secret", &hidden(&self.developer_secret))
+            .field("org_id", &self.org_id)
+            .field("member_id", &self.member_id)
+            .field("draft", &self.draft)
+            .finish()
     }
 }
 
@@ -413,5 +428,28 @@ impl Draft {
             }),
             _ => Err(Failure::from_problems(problems)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bodys_debug_output_hides_the_secrets() {
+        let api_key = "zak_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        let secret = "zdk_fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
+        let text = format!(
+            r#"{{"api_key":"{api_key}","developer_secret":"{secret}","org_id":"o","contact":{{"firstName":"Jane"}}}}"#
+        );
+        let body = read_body(&text).unwrap();
+        let shown = format!("{body:?}");
+        assert!(
+            !shown.contains(api_key) && !shown.contains(secret),
+            "{shown}"
+        );
+        assert!(shown.contains(r#"api_key: Some("(hidden)")"#), "{shown}");
+        assert!(shown.contains("Jane"), "{shown}");
+        assert_eq!(body.api_key(), api_key);
     }
 }

@@ -172,8 +172,9 @@ macro_rules! by_type {
 }
 
 /// The top level of a request body as read: the value of each key of the request
-/// (`None` when absent), and the keys that are not the request's.
-#[derive(Debug, Default)]
+/// (`None` when absent), and the keys that are not the request's. No `Debug`: it
+/// holds the secrets.
+#[derive(Default)]
 pub(crate) struct TopRead<'a> {
     pub api_key: Option<Scalar<'a>>,
     pub developer_secret: Option<Scalar<'a>>,
@@ -362,10 +363,12 @@ impl<'de> Visitor<'de> for RecordSeed {
         // Each problem with its key, to put them in the keys' order.
         let mut problems: Vec<(Cow<'de, str>, Problem)> = Vec::new();
         while let Some(key) = map.next_key_seed(Key)? {
-            let Some(place) = table
-                .iter()
-                .position(|f| f.name.len() == key.len() && f.name.as_bytes() == key.as_bytes())
-            else {
+            // Length and first letter first: most names differ there.
+            let Some(place) = table.iter().position(|f| {
+                f.name.len() == key.len()
+                    && f.name.as_bytes().first() == key.as_bytes().first()
+                    && f.name.as_bytes() == key.as_bytes()
+            }) else {
                 if unknown.contains(&key) {
                     return Err(duplicate_key(&key));
                 }
