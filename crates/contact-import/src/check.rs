@@ -69,8 +69,9 @@ pub fn check(item: &Item, options: Options) -> Result<String, Rejection> {
         }
         Ok(_) => Failure::from_problems(item.problems.clone()),
         Err(failure) if matches!(failure.code, Code::ValidationError | Code::CustomFieldError) => {
-            let mut problems = item.problems.clone();
-            problems.extend(failure.problems);
+            // The core's problems first, as the server lists them before custom fields'.
+            let mut problems = failure.problems;
+            problems.extend(item.problems.iter().cloned());
             Failure::from_problems(problems)
         }
         Err(failure) => failure,

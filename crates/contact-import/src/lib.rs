@@ -325,7 +325,11 @@ impl Run {
         self.batch_bytes = 0;
         let mut decided: Vec<(u64, Option<Rejection>)> = match answer {
             // The report holds the rows before this batch: every one after it is undecided.
-            Answer::Stop(reason) => return Err(Step::Stop(reason)),
+            Answer::Stop(reason) => {
+                self.summary.rows =
+                    self.summary.written.values().sum::<u64>() + self.summary.failed_total();
+                return Err(Step::Stop(reason));
+            }
             Answer::Results { results, replayed } => {
                 self.summary.batches += 1;
                 self.summary.replayed += u64::from(replayed);

@@ -146,7 +146,7 @@ impl<W: Write> Report<W> {
 /// What an import did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
-    /// Data rows read.
+    /// Data rows read; when the import stopped, the rows decided before it stopped.
     pub rows: u64,
     /// Rows written, by the server's `action` (`created`, `updated`).
     pub written: BTreeMap<String, u64>,
