@@ -33,7 +33,7 @@ if [ "${FUZZ_SECONDS:-20}" != 0 ] && [ -f fuzz/run.sh ]; then
 fi
 
 step "builds for the Node suites"
-cargo build -q -p contact-admin
+cargo build -q -p contact-admin -p contact-import
 bash scripts/build-worker.sh --local
 if [ -f scripts/build-npm.sh ]; then bash scripts/build-npm.sh; fi
 
