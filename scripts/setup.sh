@@ -15,6 +15,12 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The browser module builds its own standard library (scripts/build-npm.sh).
+if ! rustup component list --installed | grep -q '^rust-src'; then
+  say "adding the rust-src component"
+  rustup component add rust-src
+fi
+
 cargo_tool() { # name version binary
   if command -v "$3" >/dev/null 2>&1 && "$3" --version 2>/dev/null | grep -q "$2"; then return; fi
   say "installing $1 $2 (a few minutes, once per machine)"
