@@ -40,8 +40,11 @@ wasm-bindgen "$out/wasm32-unknown-unknown/release/contact_wasm.wasm" \
 # The declarations of the raw wasm exports are for the glue only.
 rm -f "$pkg/${name}_bg.wasm.d.ts"
 # The features are the ones rustc's wasm32 target enables by default; -Oz keeps
-# them and shrinks the rest.
-"$wasm_opt" -Oz --converge --strip-debug --strip-producers \
+# them and shrinks the rest: once, then again on the flattened and re-looped code,
+# to a fixed point. The module defines its own memory (so it starts zero-filled)
+# and Rust places nothing below 1 MiB (so the low 1 KiB is unused).
+"$wasm_opt" -Oz --flatten --rereloop -Oz --converge --low-memory-unused --zero-filled-memory \
+  --strip-debug --strip-producers \
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$pkg/${name}_bg.wasm" -o "$pkg/${name}_bg.wasm"

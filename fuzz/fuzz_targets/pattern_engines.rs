@@ -4,13 +4,14 @@
 //! characters and spaces, the Kelvin sign, accented capitals, a line feed).
 //!
 //! Checked: contact-core's reading never panics; a pattern it accepts compiles on
-//! both `regex` (the server) and `regex-lite` (the browser module) with the limits
-//! contact-core sets, and both give the same `is_match` for every value; and where
-//! the source has no `i` flag, that answer is the `regex` crate's own reading of the
-//! source with its Unicode classes.
+//! both `regex` (the server) with the limits contact-core sets and on contact-core's
+//! own matcher (`pattern::nfa`, the browser module), and both give the same
+//! `is_match` for every value; and where the source has no `i` flag, that answer is
+//! the `regex` crate's own reading of the source with its Unicode classes.
 
 #![no_main]
 
+use contact_core::validate::pattern::nfa::Nfa;
 use contact_core::validate::pattern::{translate, ENGINE_NEST_LIMIT, ENGINE_SIZE_LIMIT};
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
@@ -116,11 +117,8 @@ fn run(u: &mut Unstructured) -> Result<()> {
         .nest_limit(ENGINE_NEST_LIMIT)
         .build()
         .unwrap_or_else(|e| panic!("regex refuses {source:?} written {written:?}: {e}"));
-    let browser = regex_lite::RegexBuilder::new(&written)
-        .size_limit(ENGINE_SIZE_LIMIT)
-        .nest_limit(ENGINE_NEST_LIMIT)
-        .build()
-        .unwrap_or_else(|e| panic!("regex-lite refuses {source:?} written {written:?}: {e}"));
+    let browser = Nfa::new(&written)
+        .unwrap_or_else(|e| panic!("nfa refuses {source:?} written {written:?}: {e}"));
     // The regex crate reads `(?i)` with Unicode case; contact-core with ASCII case.
     let own = (!source.contains("(?i") && !source.contains("(?-i"))
         .then(|| regex::Regex::new(&format!("^(?:{source})$")).ok())

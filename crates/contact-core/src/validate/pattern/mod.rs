@@ -1,17 +1,16 @@
 //! Custom field patterns: the syntax an organization may use, read once here and
 //! handed to the regular expression engine written out explicitly.
 //!
-//! The server (the Worker, the CLI) matches with the `regex` crate and the browser
-//! module with `regex-lite` (a fraction of the size). The two read some syntax
-//! differently: `\d`, `\w`, `\s` and `\b` are Unicode-aware in `regex` and ASCII in
-//! `regex-lite`; `(?i)` folds Unicode case in one and ASCII case in the other; some
-//! syntax (`\p{..}`, nested classes, class set operations) exists in one only. So
-//! neither engine ever reads an organization's pattern: [`translate`] parses it with
-//! the one reading documented below, refuses what is outside it with a message
-//! naming the construct, and writes an equivalent pattern that uses only what both
-//! engines read alike: literals as `\x{..}`, classes as explicit ranges, `(?:..)`,
-//! `|`, repetitions and `\A`/`\z`. The same code runs on both sides, so a pattern
-//! is accepted, refused and matched alike everywhere.
+//! The server (the Worker, the CLI) matches with the `regex` crate; the browser
+//! module with [`nfa`], a small matcher of its own (`regex`, or even `regex-lite`,
+//! would be a large part of the module). No engine ever reads an organization's
+//! pattern: [`translate`] parses it with the one reading documented below, refuses
+//! what is outside it with a message naming the construct, and writes an equivalent
+//! pattern in a minimal syntax that both engines read alike: literals as `\x{..}`,
+//! classes as explicit ranges (so `\d \w \s` and `(?i)` mean the same whatever the
+//! engine's own Unicode support), `(?:..)`, `|`, repetitions and `\A`/`\z`. The
+//! same code runs on both sides, so a pattern is accepted, refused and matched alike
+//! everywhere.
 //!
 //! The syntax (the `regex` crate's, restricted):
 //! - literal characters; `\` before any ASCII punctuation; `\t \n \r \f \v`;
@@ -37,20 +36,12 @@
 
 mod tables;
 
-// The engine: `regex` on the server and natively (the default feature), `regex-lite`
-// in the browser module (contact-wasm turns the default off). With both features on
-// (a workspace build unifies them), `regex`.
-#[cfg(feature = "regex")]
-use regex as engine;
-#[cfg(all(feature = "regex-lite", not(feature = "regex")))]
-use regex_lite as engine;
-#[cfg(not(any(feature = "regex", feature = "regex-lite")))]
-compile_error!("contact-core needs a pattern engine: the feature `regex` or `regex-lite`");
+pub mod nfa;
 
 /// The engine's own bound on a compiled pattern: well above what any pattern within
 /// [`PATTERN_SIZE_LIMIT`] compiles to, so that only the cost decides (the same on
-/// both sides); the fuzz target `pattern_engines` checks that both engines build
-/// every accepted pattern.
+/// both sides); the fuzz target `pattern_engines` checks that `regex` builds every
+/// accepted pattern.
 pub const ENGINE_SIZE_LIMIT: usize = 4 * 1024 * 1024;
 /// The engine's bound on nesting, above what [`MAX_NESTING`] lets through.
 pub const ENGINE_NEST_LIMIT: u32 = 100;
@@ -58,22 +49,28 @@ pub const ENGINE_NEST_LIMIT: u32 = 100;
 #[cfg(feature = "regex")]
 const PATTERN_DFA_LIMIT: usize = 256 * 1024;
 
-/// A custom field pattern, compiled to match whole values.
+/// A custom field pattern, compiled to match whole values: by the `regex` crate
+/// with the default feature `regex` (the server, the CLI, natively), by [`nfa`]
+/// without it (the browser module, for its size).
 #[derive(Debug, Clone)]
-pub struct Pattern(engine::Regex);
+pub struct Pattern(
+    #[cfg(feature = "regex")] regex::Regex,
+    #[cfg(not(feature = "regex"))] nfa::Nfa,
+);
 
 impl Pattern {
     /// Reads `source` (see the module's documentation) and compiles it.
     pub fn new(source: &str) -> Result<Pattern, PatternError> {
         let written = translate(source)?;
-        let mut builder = engine::RegexBuilder::new(&written);
-        builder
-            .size_limit(ENGINE_SIZE_LIMIT)
-            .nest_limit(ENGINE_NEST_LIMIT);
         #[cfg(feature = "regex")]
-        builder.dfa_size_limit(PATTERN_DFA_LIMIT);
-        builder
-            .build()
+        let compiled = regex::RegexBuilder::new(&written)
+            .size_limit(ENGINE_SIZE_LIMIT)
+            .nest_limit(ENGINE_NEST_LIMIT)
+            .dfa_size_limit(PATTERN_DFA_LIMIT)
+            .build();
+        #[cfg(not(feature = "regex"))]
+        let compiled = nfa::Nfa::new(&written);
+        compiled
             .map(Pattern)
             .map_err(|e| PatternError::Engine(e.to_string()))
     }
@@ -601,8 +598,8 @@ impl<'a> Parser<'a> {
         let Some(c) = self.bump() else {
             return Err(PatternError::Syntax("a \\ ends the pattern", at));
         };
-        let class = |ranges: &[(u32, u32)], negated: bool| {
-            let mut set = Set::of(ranges);
+        let class = |table: &[u8], negated: bool| {
+            let mut set = Set(tables::ranges(table));
             set.normalize();
             Ok(Escape::Class(if negated { set.negated() } else { set }))
         };
