@@ -18,6 +18,10 @@ step "set-up and builds"
 bash scripts/setup.sh >&2
 node benches/corpus/generate.mjs --check
 if wants validation || wants size || wants first; then bash scripts/build-npm.sh >&2; fi
+# The size table breaks the browser module down by crate with twiggy (pinned).
+if wants size && ! twiggy --version 2>/dev/null | grep -q 0.8.0; then
+  cargo install twiggy --version 0.8.0 --locked >&2
+fi
 if wants size || wants load; then bash scripts/build-worker.sh >&2; fi
 if wants batch; then
   # The batch benchmark runs the Worker as the e2e suites do: the local build, the CLI.

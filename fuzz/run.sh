@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 seconds="${1:-60}"
 bash seed-corpus.sh
 mkdir -p target
-for target in request_parser batch_parser custom_fields; do
+for target in request_parser batch_parser custom_fields pattern_engines; do
   log="target/$target.log"
   printf '[fuzz] %s for %ss\n' "$target" "$seconds" >&2
   if RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" -- -max_total_time="$seconds" >"$log" 2>&1; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the npm package zyntro-contact into crates/contact-wasm/pkg/ (ready for
 # `npm pack`) and copies its browser build into www/pkg/ for the form:
-#   cargo (profile wasm-release: opt-level z, LTO) → wasm-bindgen --target web → wasm-opt -Oz
+#   cargo (profile wasm-release: opt-level z, LTO; its own std with panics that
+#   abort at once) → wasm-bindgen --target web → wasm-opt -Oz (to a fixed point)
 #   → a Node entry, package.json and README.
 # `npm run build:wasm` runs it. Uses the pinned wasm-bindgen CLI and wasm-opt from
 # npm (binaryen), so nothing is downloaded.
@@ -17,9 +18,24 @@ if ! command -v wasm-bindgen >/dev/null || [ ! -x "$wasm_opt" ]; then
   exit 1
 fi
 
-cargo build -p contact-wasm --target wasm32-unknown-unknown --profile wasm-release >&2
+if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
+  echo "build-npm: the rust-src component is missing; run scripts/setup.sh first" >&2
+  exit 1
+fi
+# The module is built with its own build of the standard library (-Z build-std, from
+# the rust-src component) so that a panic aborts at once (-C panic=immediate-abort):
+# no panic messages, locations or the formatting they need; and with the standard
+# library's smaller variants of sorting and the like (optimize_for_size). In the
+# browser a panic is a trap either way. These options are nightly-only:
+# RUSTC_BOOTSTRAP=1 lets the stable toolchain take them, as for fuzz/. A target
+# directory of its own keeps their flags from rebuilding target/ for other builds;
+# benches/node/size.mjs reads the names-bearing module there.
+out=target/npm
+RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+  cargo build -p contact-wasm --target wasm32-unknown-unknown --profile wasm-release --target-dir "$out" \
+  -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size >&2
 rm -rf "$pkg"
-wasm-bindgen target/wasm32-unknown-unknown/wasm-release/contact_wasm.wasm \
+wasm-bindgen "$out/wasm32-unknown-unknown/wasm-release/contact_wasm.wasm" \
   --target web --out-dir "$pkg" --out-name "$name"
 # The declarations of the raw wasm exports are for the glue only.
 rm -f "$pkg/${name}_bg.wasm.d.ts"
@@ -28,8 +44,11 @@ rm -f "$pkg/${name}_bg.wasm.d.ts"
 # Symbol.dispose, and `free()` stays declared.
 sed -i '/^    \[Symbol\.dispose\](): void;$/d' "$pkg/${name}.d.ts"
 # The features are the ones rustc's wasm32 target enables by default; -Oz keeps
-# them and shrinks the rest.
-"$wasm_opt" -Oz --strip-debug --strip-producers \
+# them and shrinks the rest: once, then again on the flattened and re-looped code,
+# to a fixed point. The module defines its own memory (so it starts zero-filled)
+# and Rust places nothing below 1 MiB (so the low 1 KiB is unused).
+"$wasm_opt" -Oz --flatten --rereloop -Oz --converge --low-memory-unused --zero-filled-memory \
+  --strip-debug --strip-producers \
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$pkg/${name}_bg.wasm" -o "$pkg/${name}_bg.wasm"

@@ -21,16 +21,23 @@ if ! rustup toolchain list | grep -q "^$toolchain-"; then
   if [ "$(rustc +stable --version 2>/dev/null | cut -d' ' -f2)" = "$toolchain" ]; then
     say "linking the machine's stable toolchain as $toolchain"
     rustup +stable target add wasm32-unknown-unknown
+    rustup +stable component add rust-src
     host="$(rustc +stable -vV | sed -n 's/^host: //p')"
     ln -s "$(rustc +stable --print sysroot)" "$(rustup show home)/toolchains/$toolchain-$host"
   else
     say "installing the Rust toolchain $toolchain"
-    rustup toolchain install "$toolchain" --profile minimal -c rustfmt,clippy
+    rustup toolchain install "$toolchain" --profile minimal -c rustfmt,clippy,rust-src
   fi
 fi
 if ! rustup +"$toolchain" target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup +"$toolchain" target add wasm32-unknown-unknown
+fi
+
+# The browser module builds its own standard library (scripts/build-npm.sh).
+if ! rustup component list --installed | grep -q '^rust-src'; then
+  say "adding the rust-src component"
+  rustup component add rust-src
 fi
 
 cargo_tool() { # name version binary

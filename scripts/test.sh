@@ -20,12 +20,16 @@ cargo clippy --all-targets -- -D warnings
 wasm_crates=(-p contact-core -p contact-worker)
 if [ -d crates/contact-wasm ]; then wasm_crates+=(-p contact-wasm); fi
 cargo clippy "${wasm_crates[@]}" --target wasm32-unknown-unknown -- -D warnings
+# The core as the browser module has it: custom field patterns on its own matcher.
+cargo clippy -p contact-core --no-default-features --all-targets -- -D warnings
 
 step "the core builds for wasm32-unknown-unknown"
 cargo build -p contact-core --target wasm32-unknown-unknown
 
 step "Rust tests"
 cargo test
+# The core's tests again with the browser module's pattern matcher instead of regex.
+cargo test -p contact-core --no-default-features
 
 if [ "${FUZZ_SECONDS:-20}" != 0 ] && [ -f fuzz/run.sh ]; then
   step "fuzz smoke run (${FUZZ_SECONDS:-20}s per target)"

@@ -65,7 +65,7 @@ console.log(`KB = 1000 bytes; gzip at level 9 (zlib); wrangler reports its uploa
 printTable(rows);
 
 // What the browser module's bytes are: shallow size by crate, from twiggy.
-const named = join(root, "target/wasm32-unknown-unknown/wasm-release/contact_wasm.wasm");
+const named = join(root, "target/npm/wasm32-unknown-unknown/wasm-release/contact_wasm.wasm");
 const twiggy = spawnSync("twiggy", ["top", "-n", "1000000", "--format", "csv", named], { encoding: "utf8", maxBuffer: 1 << 28 });
 if (twiggy.status === 0) {
   const groups = new Map();

@@ -188,7 +188,8 @@ enum CustomFieldCommand {
         /// An allowed value of a select or multiselect (repeatable).
         #[arg(long = "option", value_name = "OPTION")]
         options: Vec<String>,
-        /// For text: a regular expression (Rust regex syntax) the whole value must match.
+        /// For text: a regular expression the whole value must match (Rust regex syntax
+        /// without Unicode classes, word boundaries or flags other than i: see the README).
         #[arg(long, value_name = "RE")]
         pattern: Option<String>,
         /// For text: the longest value in characters (default 1000).

@@ -437,6 +437,34 @@ fn bad_input_is_refused_with_one_line_and_changes_nothing() {
         2,
         "pattern is too large once compiled (the limit is 256 KiB)",
     );
+    // Patterns must read alike on the server's engine and the browser module's: what
+    // the two would read differently is refused, naming the construct (and nothing
+    // is stored: the snapshot below).
+    for (pattern, construct) in [
+        (r"\p{L}+", r"a Unicode class (\p{..}, \P{..})"),
+        (r"[A-Z]+\b", r"a word boundary (\b, \B, \<, \>)"),
+        ("(?m)^[A-Z]+$", "the flag m"),
+    ] {
+        db.fails_with(
+            &[
+                "custom-field",
+                "add",
+                "--org",
+                org_id,
+                "--tag",
+                "code",
+                "--type",
+                "text",
+                "--pattern",
+                pattern,
+            ],
+            2,
+            &format!(
+                "custom field \"code\": pattern uses {construct}, \
+                 which custom field patterns do not support"
+            ),
+        );
+    }
     db.fails(
         &[
             "custom-field",

@@ -13,9 +13,9 @@
 //! assert_eq!(problems[0].message, "must be one of: Technology, Finance");
 //! ```
 
+use crate::validate::pattern::Pattern;
 use crate::validate::problem::{Problem, ProblemCode};
 use crate::validate::rules::{date, text};
-use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fmt;
@@ -23,14 +23,7 @@ use std::rc::Rc;
 
 /// Longest text value when a definition sets no `maxLength`.
 pub const DEFAULT_TEXT_MAX: usize = 1000;
-/// Upper bound on a compiled pattern's size: what one edge request can afford to
-/// build and hold, as a pattern is compiled in the Worker too (about a millisecond
-/// natively per 100 KiB). A field format (`[A-Z]{2}-\d{6}`, a list of codes) takes
-/// a few KiB and `\w+( \w+){0,5}` about 120 KiB; `\w{100}` (2 MiB with Unicode
-/// classes) does not fit. Matching is linear in the input either way.
-pub const PATTERN_SIZE_LIMIT: usize = 256 * 1024;
-/// Upper bound on the lazy DFA's cache of one pattern while it matches.
-const PATTERN_DFA_LIMIT: usize = 256 * 1024;
+pub use crate::validate::pattern::PATTERN_SIZE_LIMIT;
 /// The longest pattern source, in bytes.
 pub const MAX_PATTERN_BYTES: usize = 1000;
 
@@ -175,20 +168,7 @@ impl Definition {
                     source.len()
                 )));
             }
-            Some(source) => Some(
-                RegexBuilder::new(&format!("^(?:{source})$"))
-                    .size_limit(PATTERN_SIZE_LIMIT)
-                    .dfa_size_limit(PATTERN_DFA_LIMIT)
-                    .build()
-                    .map_err(|e| match e {
-                        regex::Error::CompiledTooBig(_) => fail(format!(
-                            "pattern is too large once compiled (the limit is {} KiB); \
-                             use fewer or smaller repetitions or ASCII classes",
-                            PATTERN_SIZE_LIMIT / 1024
-                        )),
-                        e => fail(format!("pattern does not compile: {e}")),
-                    })?,
-            ),
+            Some(source) => Some(Pattern::new(source).map_err(|e| fail(e.message()))?),
             None => None,
         };
         Ok(Compiled {
@@ -212,7 +192,7 @@ pub fn is_tag(tag: &str) -> bool {
 #[derive(Debug, Clone)]
 pub struct Compiled {
     pub definition: Definition,
-    pattern: Option<Regex>,
+    pattern: Option<Pattern>,
 }
 
 /// An organization's custom field definitions, compiled once and kept sorted by tag.

@@ -7,6 +7,7 @@ pub mod custom;
 pub mod fields;
 pub mod json;
 pub(crate) mod parse;
+pub mod pattern;
 pub mod problem;
 pub(crate) mod read;
 pub(crate) mod record;
