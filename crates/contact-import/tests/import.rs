@@ -788,3 +788,55 @@ fn a_stop_on_refused_credentials_is_fatal_in_the_library_too() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Peak resident memory of the command importing `rows` generated rows, in KiB,
+/// and the wall-clock time, as GNU time measures them.
+fn peak_rss_kib(fake: &Fake, dir: &Path, rows: usize) -> (u64, String) {
+    let mut csv = String::from(
+        "firstName,lastName,primaryEmail,primaryPhone,jobTitle,country,tags,notes,customFields.employees:number,entity.name\n",
+    );
+    for i in 0..rows {
+        csv.push_str(&format!(
+            "First{i},Last{i},person{i}@example.com,+1 202 555 {:04},Engineer,US,a;b;c,\"A note, about person {i}.\",{i},Company {}\n",
+            i % 10_000,
+            i % 500
+        ));
+    }
+    let file = write(dir, &format!("rows-{rows}.csv"), &csv);
+    let mut command = Command::new("/usr/bin/time");
+    command
+        .arg("-v")
+        .arg(env!("CARGO_BIN_EXE_contact-import"))
+        .args(["--url", &fake.url, "--file", file.to_str().unwrap()])
+        .envs(credentials());
+    let output = command.output().expect("/usr/bin/time");
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(stdout(&output).starts_with(&format!("rows: {rows}\n")));
+    let field = |name: &str| {
+        err.lines()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .map(str::to_string)
+            .expect("GNU time's field")
+    };
+    let peak = field("Maximum resident set size (kbytes): ")
+        .parse()
+        .expect("a number");
+    (peak, field("Elapsed (wall clock) time (h:mm:ss or m:ss): "))
+}
+
+/// `cargo test -p contact-import -- --ignored memory`: needs GNU time at /usr/bin/time.
+#[test]
+#[ignore = "measurement: generates 110,000 rows and runs the command under /usr/bin/time"]
+fn memory_stays_bounded_for_100k_rows() {
+    let fake = Fake::start();
+    let dir = dir("memory");
+    let (small, small_time) = peak_rss_kib(&fake, &dir, 10_000);
+    let (large, large_time) = peak_rss_kib(&fake, &dir, 100_000);
+    eprintln!(
+        "peak RSS: 10,000 rows {small} KiB in {small_time}; 100,000 rows {large} KiB in {large_time}"
+    );
+    assert_eq!(fake.contacts().len(), 100_000);
+    // Ten times the rows, about the same memory: nothing grows with the file.
+    assert!(large < small + 2048, "{small} KiB → {large} KiB");
+}
