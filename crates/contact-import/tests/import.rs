@@ -840,3 +840,33 @@ fn memory_stays_bounded_for_100k_rows() {
     // Ten times the rows, about the same memory: nothing grows with the file.
     assert!(large < small + 2048, "{small} KiB → {large} KiB");
 }
+
+#[test]
+fn the_sample_of_the_readme_imports_as_it_says() {
+    let fake = Fake::start();
+    let dir = dir("sample");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample.csv");
+    let file = dir.join("sample.csv");
+    std::fs::copy(sample, &file).expect("copy");
+    let output = import(&fake, &file, &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("sample.csv.rejected.jsonl")).unwrap(),
+        "{\"row\":3,\"code\":\"VALIDATION_ERROR\",\"message\":\"Contact validation errors: contact.primaryEmail: not a valid e-mail address\",\"errors\":[{\"path\":\"contact.primaryEmail\",\"code\":\"invalid_email\",\"message\":\"not a valid e-mail address\"}]}\n"
+    );
+    let items = fake.received()[0].items().clone();
+    assert_eq!(
+        items[0],
+        json!({
+            "contact": {
+                "firstName": "Ada", "lastName": "Lovelace", "primaryEmail": "ada@example.com",
+                "primaryPhone": "+44 20 7946 0000", "jobTitle": "Analyst", "country": "GB",
+                "tags": ["vip", "engineering"],
+                "customFields": {"industry": "Technology", "employees": 12, "newsletter": true},
+            },
+            "entity": {"name": "Analytical Engines", "website": "https://engines.example.com"},
+        })
+    );
+    assert_eq!(items.len(), 2);
+    assert!(stdout(&output).starts_with("rows: 3\ncreated: 2\nupdated: 0\nfailed: 1\n"));
+}
