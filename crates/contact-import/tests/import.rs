@@ -870,3 +870,47 @@ fn the_sample_of_the_readme_imports_as_it_says() {
     assert_eq!(items.len(), 2);
     assert!(stdout(&output).starts_with("rows: 3\ncreated: 2\nupdated: 0\nfailed: 1\n"));
 }
+
+#[test]
+fn a_batch_body_stays_under_the_endpoints_1_mib() {
+    let fake = Fake::start();
+    let dir = dir("mib");
+    // 10,000 two-byte characters: the longest notes, about 20 KB an item.
+    let notes = "é".repeat(10_000);
+    let mut csv = String::from("firstName,primaryEmail,notes\n");
+    for i in 0..120 {
+        csv.push_str(&format!("P{i},p{i}@example.com,{notes}\n"));
+    }
+    let file = write(&dir, "c.csv", &csv);
+    let output = import(&fake, &file, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let received = fake.received();
+    let sizes: Vec<usize> = received.iter().map(|r| r.items().len()).collect();
+    assert_eq!(sizes, [51, 51, 18]);
+    for request in &received {
+        assert!(request.body.to_string().len() <= 1024 * 1024);
+    }
+    assert_eq!(fake.contacts().len(), 120);
+}
+
+#[test]
+fn a_json_line_longer_than_1_mib_is_rejected_and_the_next_read() {
+    let mut text = format!(
+        "{{\"contact\":{{\"notes\":\"{}\"}}}}\n",
+        "x".repeat(1024 * 1024)
+    );
+    text.push_str("{\"contact\":{\"firstName\":\"Ada\"}}\n");
+    let mut rows = JsonRows::new(std::io::BufReader::with_capacity(4096, text.as_bytes()));
+    let first = rows.next_row().unwrap().unwrap();
+    assert_eq!(first.number, 1);
+    let rejection = first.read.unwrap_err();
+    assert_eq!(rejection.code, "INVALID_ROW");
+    assert_eq!(rejection.message, "the line is longer than 1048576 bytes");
+    let second = rows.next_row().unwrap().unwrap();
+    assert_eq!(second.number, 2);
+    assert_eq!(
+        Value::Object(second.read.unwrap().value),
+        json!({"contact": {"firstName": "Ada"}})
+    );
+    assert!(rows.next_row().unwrap().is_none());
+}
