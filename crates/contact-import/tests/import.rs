@@ -788,3 +788,129 @@ fn a_stop_on_refused_credentials_is_fatal_in_the_library_too() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Peak resident memory of the command importing `rows` generated rows, in KiB,
+/// and the wall-clock time, as GNU time measures them.
+fn peak_rss_kib(fake: &Fake, dir: &Path, rows: usize) -> (u64, String) {
+    let mut csv = String::from(
+        "firstName,lastName,primaryEmail,primaryPhone,jobTitle,country,tags,notes,customFields.employees:number,entity.name\n",
+    );
+    for i in 0..rows {
+        csv.push_str(&format!(
+            "First{i},Last{i},person{i}@example.com,+1 202 555 {:04},Engineer,US,a;b;c,\"A note, about person {i}.\",{i},Company {}\n",
+            i % 10_000,
+            i % 500
+        ));
+    }
+    let file = write(dir, &format!("rows-{rows}.csv"), &csv);
+    let mut command = Command::new("/usr/bin/time");
+    command
+        .arg("-v")
+        .arg(env!("CARGO_BIN_EXE_contact-import"))
+        .args(["--url", &fake.url, "--file", file.to_str().unwrap()])
+        .envs(credentials());
+    let output = command.output().expect("/usr/bin/time");
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(stdout(&output).starts_with(&format!("rows: {rows}\n")));
+    let field = |name: &str| {
+        err.lines()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .map(str::to_string)
+            .expect("GNU time's field")
+    };
+    let peak = field("Maximum resident set size (kbytes): ")
+        .parse()
+        .expect("a number");
+    (peak, field("Elapsed (wall clock) time (h:mm:ss or m:ss): "))
+}
+
+/// `cargo test -p contact-import -- --ignored memory`: needs GNU time at /usr/bin/time.
+#[test]
+#[ignore = "measurement: generates 110,000 rows and runs the command under /usr/bin/time"]
+fn memory_stays_bounded_for_100k_rows() {
+    let fake = Fake::start();
+    let dir = dir("memory");
+    let (small, small_time) = peak_rss_kib(&fake, &dir, 10_000);
+    let (large, large_time) = peak_rss_kib(&fake, &dir, 100_000);
+    eprintln!(
+        "peak RSS: 10,000 rows {small} KiB in {small_time}; 100,000 rows {large} KiB in {large_time}"
+    );
+    assert_eq!(fake.contacts().len(), 100_000);
+    // Ten times the rows, about the same memory: nothing grows with the file.
+    assert!(large < small + 2048, "{small} KiB → {large} KiB");
+}
+
+#[test]
+fn the_sample_of_the_readme_imports_as_it_says() {
+    let fake = Fake::start();
+    let dir = dir("sample");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample.csv");
+    let file = dir.join("sample.csv");
+    std::fs::copy(sample, &file).expect("copy");
+    let output = import(&fake, &file, &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("sample.csv.rejected.jsonl")).unwrap(),
+        "{\"row\":3,\"code\":\"VALIDATION_ERROR\",\"message\":\"Contact validation errors: contact.primaryEmail: not a valid e-mail address\",\"errors\":[{\"path\":\"contact.primaryEmail\",\"code\":\"invalid_email\",\"message\":\"not a valid e-mail address\"}]}\n"
+    );
+    let items = fake.received()[0].items().clone();
+    assert_eq!(
+        items[0],
+        json!({
+            "contact": {
+                "firstName": "Ada", "lastName": "Lovelace", "primaryEmail": "ada@example.com",
+                "primaryPhone": "+44 20 7946 0000", "jobTitle": "Analyst", "country": "GB",
+                "tags": ["vip", "engineering"],
+                "customFields": {"industry": "Technology", "employees": 12, "newsletter": true},
+            },
+            "entity": {"name": "Analytical Engines", "website": "https://engines.example.com"},
+        })
+    );
+    assert_eq!(items.len(), 2);
+    assert!(stdout(&output).starts_with("rows: 3\ncreated: 2\nupdated: 0\nfailed: 1\n"));
+}
+
+#[test]
+fn a_batch_body_stays_under_the_endpoints_1_mib() {
+    let fake = Fake::start();
+    let dir = dir("mib");
+    // 10,000 two-byte characters: the longest notes, about 20 KB an item.
+    let notes = "é".repeat(10_000);
+    let mut csv = String::from("firstName,primaryEmail,notes\n");
+    for i in 0..120 {
+        csv.push_str(&format!("P{i},p{i}@example.com,{notes}\n"));
+    }
+    let file = write(&dir, "c.csv", &csv);
+    let output = import(&fake, &file, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let received = fake.received();
+    let sizes: Vec<usize> = received.iter().map(|r| r.items().len()).collect();
+    assert_eq!(sizes, [51, 51, 18]);
+    for request in &received {
+        assert!(request.body.to_string().len() <= 1024 * 1024);
+    }
+    assert_eq!(fake.contacts().len(), 120);
+}
+
+#[test]
+fn a_json_line_longer_than_1_mib_is_rejected_and_the_next_read() {
+    let mut text = format!(
+        "{{\"contact\":{{\"notes\":\"{}\"}}}}\n",
+        "x".repeat(1024 * 1024)
+    );
+    text.push_str("{\"contact\":{\"firstName\":\"Ada\"}}\n");
+    let mut rows = JsonRows::new(std::io::BufReader::with_capacity(4096, text.as_bytes()));
+    let first = rows.next_row().unwrap().unwrap();
+    assert_eq!(first.number, 1);
+    let rejection = first.read.unwrap_err();
+    assert_eq!(rejection.code, "INVALID_ROW");
+    assert_eq!(rejection.message, "the line is longer than 1048576 bytes");
+    let second = rows.next_row().unwrap().unwrap();
+    assert_eq!(second.number, 2);
+    assert_eq!(
+        Value::Object(second.read.unwrap().value),
+        json!({"contact": {"firstName": "Ada"}})
+    );
+    assert!(rows.next_row().unwrap().is_none());
+}
