@@ -64,6 +64,12 @@ pub const ITEM_KEYS: [&str; 2] = ["contact", "entity"];
 /// The options every item takes from the top level.
 const ITEM_OPTIONS: [&str; 5] = ["mode", "lookup_by", "skip_entity", "debug", "dry_run"];
 
+/// The most problems one item's error lists in a batch answer; the rest are counted
+/// in its `errors_omitted`, and its message still says how many there are in all.
+/// A single answer lists up to [`crate::validate::problem::MAX_LISTED_PROBLEMS`]; a
+/// batch answer has up to 100 of them, and must stay small too.
+pub const MAX_LISTED_PROBLEMS_PER_ITEM: usize = 10;
+
 /// The statements one Worker invocation may run on D1; a batch that would need more
 /// to retry a lost race stops.
 pub const MAX_STATEMENTS: usize = 1000;
@@ -708,9 +714,18 @@ fn item_error(index: usize, failure: &Failure) -> Value {
 }
 
 /// A failure of item `index` as the batch reports it: every problem's path prefixed
-/// `items[index].`, and the summary message of a validation failure made again from
-/// them.
+/// `items[index].`, the summary message of a validation failure made again from them,
+/// and at most [`MAX_LISTED_PROBLEMS_PER_ITEM`] problems listed.
 pub fn at_item(index: usize, failure: Failure) -> Failure {
+    let mut failure = prefixed(index, failure);
+    if failure.problems.len() > MAX_LISTED_PROBLEMS_PER_ITEM {
+        failure.omitted += failure.problems.len() - MAX_LISTED_PROBLEMS_PER_ITEM;
+        failure.problems.truncate(MAX_LISTED_PROBLEMS_PER_ITEM);
+    }
+    failure
+}
+
+fn prefixed(index: usize, failure: Failure) -> Failure {
     let prefix = format!("items[{index}].");
     let problems: Vec<Problem> = failure
         .problems
@@ -809,7 +824,7 @@ mod tests {
     }
 
     #[test]
-    fn a_capped_failure_keeps_its_count_when_prefixed() {
+    fn an_items_failure_lists_ten_problems_and_counts_the_rest() {
         let problems: Vec<Problem> = (0..60)
             .map(|i| {
                 Problem::new(
@@ -820,12 +835,14 @@ mod tests {
             })
             .collect();
         let failure = at_item(0, Failure::from_problems(problems));
-        assert_eq!(failure.omitted, 10);
+        assert_eq!(failure.problems.len(), MAX_LISTED_PROBLEMS_PER_ITEM);
+        assert_eq!(failure.omitted, 50);
         assert!(
             failure.message.ends_with("… 60 problems in all"),
             "{}",
             failure.message
         );
-        assert_eq!(failure.problems[49].path, "items[0].contact.k49");
+        assert_eq!(failure.problems[9].path, "items[0].contact.k9");
+        assert_eq!(failure.data().len(), 10);
     }
 }

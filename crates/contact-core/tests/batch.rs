@@ -493,3 +493,102 @@ fn the_offline_checks_give_each_items_verdict_as_the_endpoint_does() {
     let failure = batch::check(&no_items, &Definitions::default(), &mut Offline).unwrap_err();
     assert_eq!(failure.code.as_str(), "INVALID_ITEMS");
 }
+
+#[test]
+fn phone_and_id_lookups_find_rows_read_and_rows_earlier_items_made() {
+    let f = Fixture::new();
+    for email in ["s1@x.io", "s2@x.io"] {
+        f.send(&f.a, json!({"skip_entity": true, "contact": {"firstName": "S", "primaryEmail": email, "primaryPhone": "+44 20 0000 0001"}}));
+    }
+    let shared: Vec<Value> = f
+        .rows("SELECT id FROM contacts ORDER BY id")
+        .iter()
+        .map(|r| r["id"].clone())
+        .collect();
+    let out = f.send_batch(
+        &f.a,
+        json!({"lookup_by": "phone", "skip_entity": true, "items": [
+            {"contact": {"firstName": "P", "primaryEmail": "p@x.io", "primaryPhone": "+1 555 0100"}},
+            {"contact": {"firstName": "P", "primaryEmail": "p@x.io", "primaryPhone": "+1-555-0100", "city": "Leeds"}},
+            {"contact": {"firstName": "Q", "primaryEmail": "q@x.io", "primaryPhone": "+442000000001"}},
+        ]}),
+    );
+    assert_eq!(out.status, 207, "{}", out.body);
+    let r = &out.body["results"];
+    assert_eq!(r[0]["data"]["action"], "created");
+    assert_eq!(r[1]["data"]["action"], "updated");
+    assert_eq!(r[1]["data"]["contact_id"], r[0]["data"]["contact_id"]);
+    assert_eq!(r[2]["code"], "AMBIGUOUS_MATCH");
+    assert_eq!(r[2]["candidate_ids"], json!(shared));
+    assert_eq!(r[2]["errors"][0]["path"], "items[2].contact.primaryPhone");
+    let id = r[0]["data"]["contact_id"].as_str().unwrap().to_uppercase();
+    let out = f.send_batch(
+        &f.a,
+        json!({"mode": "update", "lookup_by": "contact_id", "skip_entity": true, "items": [
+            {"contact": {"id": id, "jobTitle": "CTO"}},
+            {"contact": {"id": "99999999-0000-4000-8000-000000000000", "jobTitle": "CTO"}},
+            {"contact": {"id": shared[0], "primaryEmail": "p@x.io"}},
+        ]}),
+    );
+    let r = &out.body["results"];
+    assert_eq!(r[0]["data"]["action"], "updated", "{}", out.body);
+    assert_eq!(r[1]["code"], "NOT_FOUND_UPDATE");
+    // Moving a contact onto the e-mail of the contact the first item updated.
+    assert_eq!(r[2]["code"], "CONTACT_EXISTS");
+    assert_eq!(r[2]["errors"][0]["path"], "items[2].contact.primaryEmail");
+    let row = &f.rows("SELECT job_title, city FROM contacts WHERE email_key = 'p@x.io'")[0];
+    assert_eq!(
+        (&row["job_title"], &row["city"]),
+        (&json!("CTO"), &json!("Leeds"))
+    );
+}
+
+fn items_contact(body: &Value, i: usize) -> Value {
+    json!({"contact": body["items"][i]["contact"].clone()})
+}
+
+#[test]
+fn a_batch_error_answer_is_bounded_by_the_per_item_cap() {
+    let f = Fixture::new();
+    // 100 items, each with 80 unknown keys of 64 characters: a body near 1 MiB.
+    let items: Vec<Value> = (0..100)
+        .map(|i| {
+            let mut contact = serde_json::Map::new();
+            for k in 0..80 {
+                contact.insert(format!("{k:02}{}", "k".repeat(62)), json!(i));
+            }
+            json!({"contact": contact})
+        })
+        .collect();
+    let body = json!({"items": items});
+    let out = f.send_batch(&f.a, body.clone());
+    assert_eq!(out.status, 207);
+    let r = &out.body["results"];
+    assert_eq!(r[99]["errors"].as_array().unwrap().len(), 10);
+    assert_eq!(r[99]["data"].as_array().unwrap().len(), 10);
+    assert_eq!(r[99]["errors_omitted"], 72);
+    assert_eq!(
+        r[99]["errors"][9]["path"],
+        format!("items[99].contact.09{}", "k".repeat(62))
+    );
+    assert!(r[99]["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("… 82 problems in all"));
+    // A single request with the same contact lists 50, and the same message.
+    let single = f.send(&f.a, items_contact(&body, 99));
+    assert_eq!(single.body["errors"].as_array().unwrap().len(), 50);
+    assert_eq!(
+        single.body["message"]
+            .as_str()
+            .unwrap()
+            .replace("contact.", "items[99].contact."),
+        r[99]["message"]
+    );
+    let size = out.body.to_string().len();
+    assert!(size < 512 * 1024, "{size} bytes");
+    println!(
+        "request {} bytes, answer {size} bytes",
+        body.to_string().len()
+    );
+}
