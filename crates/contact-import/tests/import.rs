@@ -862,7 +862,7 @@ fn the_sample_of_the_readme_imports_as_it_says() {
                 "firstName": "Ada", "lastName": "Lovelace", "primaryEmail": "ada@example.com",
                 "primaryPhone": "+44 20 7946 0000", "jobTitle": "Analyst", "country": "GB",
                 "tags": ["vip", "engineering"],
-                "customFields": {"industry": "Technology", "employees": 12, "newsletter": true},
+                "customFields": {"industry": "Technology", "company_size": "11-50"},
             },
             "entity": {"name": "Analytical Engines", "website": "https://engines.example.com"},
         })

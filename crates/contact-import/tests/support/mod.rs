@@ -20,7 +20,7 @@ pub const ORG_ID: &str = "0b7c5a52-4f1e-4d7e-9a57-6c1a3c1e7f01";
 pub const MEMBER_ID: &str = "9d2e8f40-1c3b-4a6d-8e2f-5b7a9c0d1e02";
 
 /// The custom fields the fake organization defines.
-pub const DEFINED: [&str; 4] = ["industry", "employees", "newsletter", "interests"];
+pub const DEFINED: [&str; 5] = ["industry", "company_size", "employees", "newsletter", "interests"];
 
 /// A reply the fake sends instead of handling the request.
 #[derive(Debug, Clone)]
@@ -213,7 +213,7 @@ fn handle(state: &Mutex<State>, headers: &HashMap<String, String>, text: &str) -
             .unwrap_or_default();
         if let Some(tag) = unknown.first() {
             failed += 1;
-            let message = "unknown custom field; the defined fields are: employees, industry, interests, newsletter";
+            let message = "unknown custom field; the defined fields are: company_size, employees, industry, interests, newsletter";
             results.push(json!({
                 "index": i, "status": "error", "code": "CUSTOM_FIELD_ERROR",
                 "message": format!("Contact custom field errors: contact.customFields.{tag}: {message}"),
