@@ -109,6 +109,8 @@ test("10,000 rows with 5% bad ones: the good ones are created, the report lists 
   assert.deepEqual(report.map((r) => [r.row, r.code]), bad);
   const mining = report.find((r) => r.code === "CUSTOM_FIELD_ERROR");
   assert.deepEqual(mining.errors.map((e) => [e.path, e.code]), [["contact.customFields.industry", "invalid_option"]]);
+  // The item's paths, in the message too, are the row's own: no `items[i].` left.
+  assert.equal(mining.message, `Contact custom field errors: contact.customFields.industry: ${mining.errors[0].message}`);
   const email = report.find((r) => r.row === 80);
   assert.deepEqual(email.errors.map((e) => [e.path, e.code]), [["contact.primaryEmail", "invalid_email"]]);
   // Credentials never leave the environment.

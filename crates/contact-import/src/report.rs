@@ -56,8 +56,8 @@ impl Rejection {
     }
 
     /// An error body of the API (`{"code", "message", "errors": [{path, code, message}]}`)
-    /// for the item at `index` of its batch: `items[index].` is taken off the paths,
-    /// and problems of other items are left out.
+    /// for the item at `index` of its batch: `items[index].` is taken off the paths
+    /// and the message, and problems of other items are left out.
     pub fn from_body(body: &Value, index: usize) -> Self {
         let text = |v: &Value, key: &str| {
             v.get(key)
@@ -95,7 +95,7 @@ impl Rejection {
             } else {
                 code
             },
-            message: text(body, "message"),
+            message: text(body, "message").replace(&format!("{own}."), ""),
             errors,
         }
     }

@@ -20,7 +20,13 @@ pub const ORG_ID: &str = "0b7c5a52-4f1e-4d7e-9a57-6c1a3c1e7f01";
 pub const MEMBER_ID: &str = "9d2e8f40-1c3b-4a6d-8e2f-5b7a9c0d1e02";
 
 /// The custom fields the fake organization defines.
-pub const DEFINED: [&str; 5] = ["industry", "company_size", "employees", "newsletter", "interests"];
+pub const DEFINED: [&str; 5] = [
+    "industry",
+    "company_size",
+    "employees",
+    "newsletter",
+    "interests",
+];
 
 /// A reply the fake sends instead of handling the request.
 #[derive(Debug, Clone)]
