@@ -5,7 +5,10 @@ would stop at step 4 (INVALID_API_KEY). Before each call with a JSON object body
 requests in four get the demo organization's real credentials (from OPENAPI_DEMO), so
 that they reach the field checks and the write; the fourth is sent as generated. One in
 two of those also gets a shared e-mail address and phone number where it sends one,
-so that the write meets existing contacts. After each call one line per request goes
+so that the write meets existing contacts. Those three in four also get a fresh
+`Idempotency-Key` where one is generated: schemathesis repeats its generated keys, and
+every repeat with another body would stop at IDEMPOTENCY_KEY_REUSED instead of the
+checks and the write (the fourth keeps the generated key, reused or malformed). After each call one line per request goes
 to OPENAPI_STATS for the test's summary.
 """
 
@@ -32,6 +35,10 @@ def before_call(context, case, kwargs):
     if not isinstance(case.body, dict) or n % 4 == 3:
         return
     case.body.update(_CREDENTIALS)
+    headers = case.headers or {}
+    for name in list(headers):
+        if name.lower() == "idempotency-key":
+            headers[name] = f"schemathesis-{os.getpid()}-{n}"
     contact = case.body.get("contact")
     if n % 2 == 0 and isinstance(contact, dict):
         for key, value in _SHARED.items():
