@@ -153,6 +153,20 @@ pub const MEMBER_A: &str = "1a000000-0000-4000-8000-00000000000a";
 pub const MEMBER_A_INACTIVE: &str = "1a000000-0000-4000-8000-0000000000ff";
 pub const MEMBER_B: &str = "1b000000-0000-4000-8000-00000000000b";
 
+/// A body with the caller's credentials in every place it does not set itself.
+fn with_credentials(caller: &Caller, mut body: Value) -> Value {
+    let map = body.as_object_mut().unwrap();
+    for (key, value) in [
+        ("api_key", caller.api_key.as_str()),
+        ("developer_secret", caller.developer_secret.as_str()),
+        ("org_id", caller.org_id),
+        ("member_id", caller.member_id),
+    ] {
+        map.entry(key).or_insert_with(|| value.into());
+    }
+    body
+}
+
 /// Credentials of one organization's caller.
 #[derive(Clone)]
 pub struct Caller {
@@ -294,52 +308,37 @@ impl Fixture {
         self.send_from(caller, body, Some("127.0.0.1"))
     }
 
-    pub fn send_from(&self, caller: &Caller, mut body: Value, ip: Option<&str>) -> Outcome {
-        let map = body.as_object_mut().unwrap();
-        for (key, value) in [
-            ("api_key", caller.api_key.as_str()),
-            ("developer_secret", caller.developer_secret.as_str()),
-            ("org_id", caller.org_id),
-            ("member_id", caller.member_id),
-        ] {
-            map.entry(key).or_insert_with(|| value.into());
-        }
-        self.send_text(&body.to_string(), ip)
+    pub fn send_from(&self, caller: &Caller, body: Value, ip: Option<&str>) -> Outcome {
+        self.send_text(&with_credentials(caller, body).to_string(), ip)
     }
 
     /// Sends a batch body (credentials added) from 127.0.0.1.
-    pub fn send_batch(&self, caller: &Caller, mut body: Value) -> Outcome {
-        let map = body.as_object_mut().unwrap();
-        for (key, value) in [
-            ("api_key", caller.api_key.as_str()),
-            ("developer_secret", caller.developer_secret.as_str()),
-            ("org_id", caller.org_id),
-            ("member_id", caller.member_id),
-        ] {
-            map.entry(key).or_insert_with(|| value.into());
-        }
-        self.send_batch_text(&body.to_string(), Some("127.0.0.1"))
+    pub fn send_batch(&self, caller: &Caller, body: Value) -> Outcome {
+        self.send_batch_text(
+            &with_credentials(caller, body).to_string(),
+            Some("127.0.0.1"),
+        )
     }
 
     pub fn send_batch_text(&self, text: &str, ip: Option<&str>) -> Outcome {
-        let now = self.now.borrow().clone();
-        let key = self.idempotency_key.borrow().clone();
-        let call = Call {
-            body: text,
-            client_ip: ip,
-            request_id: "req-test",
-            now: &now,
-            idempotency_key: key.as_deref(),
-        };
-        let ids = &self.ids;
-        let mut new_id = || {
-            ids.set(ids.get() + 1);
-            format!("{:08x}-0000-4000-8000-000000000000", ids.get())
-        };
-        block_on(contact_core::batch::handle(&self.db, call, &mut new_id))
+        self.call(text, ip, |db, call, new_id| {
+            block_on(contact_core::batch::handle(db, call, &mut &mut *new_id))
+        })
     }
 
     pub fn send_text(&self, text: &str, ip: Option<&str>) -> Outcome {
+        self.call(text, ip, |db, call, new_id| {
+            block_on(endpoint::handle(db, call, &mut &mut *new_id))
+        })
+    }
+
+    /// Runs one endpoint on a text with the fixture's clock, idempotency key and ids.
+    fn call(
+        &self,
+        text: &str,
+        ip: Option<&str>,
+        handle: impl FnOnce(&Sqlite, Call<'_>, &mut dyn FnMut() -> String) -> Outcome,
+    ) -> Outcome {
         let now = self.now.borrow().clone();
         let key = self.idempotency_key.borrow().clone();
         let call = Call {
@@ -354,7 +353,7 @@ impl Fixture {
             ids.set(ids.get() + 1);
             format!("{:08x}-0000-4000-8000-000000000000", ids.get())
         };
-        block_on(endpoint::handle(&self.db, call, &mut new_id))
+        handle(&self.db, call, &mut new_id)
     }
 
     /// Every row of every table, as text: equal dumps mean an unchanged database.
