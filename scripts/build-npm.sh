@@ -4,6 +4,10 @@
 #   cargo (profile wasm-release: opt-level z, LTO; its own std with panics that
 #   abort at once) → wasm-bindgen --target web → wasm-opt -Oz (to a fixed point)
 #   → a Node entry, package.json and README.
+# The same code is built twice: small for browsers and bundlers, which download it
+# (zyntro_contact_bg.wasm), and fast for Node, which reads it from disk
+# (zyntro_contact_node_bg.wasm: profile wasm-speed, opt-level 3, wasm-opt -O3).
+# Both run behind the one JavaScript glue, which the build checks is the same.
 # `npm run build:wasm` runs it. Uses the pinned wasm-bindgen CLI and wasm-opt from
 # npm (binaryen), so nothing is downloaded.
 set -euo pipefail
@@ -31,12 +35,24 @@ fi
 # directory of its own keeps their flags from rebuilding target/ for other builds;
 # benches/node/size.mjs reads the names-bearing module there.
 out=target/npm
-RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
-  cargo build -p contact-wasm --target wasm32-unknown-unknown --profile wasm-release --target-dir "$out" \
-  -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size >&2
+for profile in wasm-release wasm-speed; do
+  std_features=()
+  [ "$profile" = wasm-release ] && std_features=(-Z build-std-features=optimize_for_size)
+  RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+    cargo build -p contact-wasm --target wasm32-unknown-unknown --profile "$profile" --target-dir "$out" \
+    -Z build-std=std,panic_abort "${std_features[@]}" >&2
+done
 rm -rf "$pkg"
 wasm-bindgen "$out/wasm32-unknown-unknown/wasm-release/contact_wasm.wasm" \
   --target web --out-dir "$pkg" --out-name "$name"
+speed="$out/bindgen-speed"
+rm -rf "$speed"
+wasm-bindgen "$out/wasm32-unknown-unknown/wasm-speed/contact_wasm.wasm" \
+  --target web --out-dir "$speed" --out-name "$name"
+if ! cmp -s "$pkg/$name.js" "$speed/$name.js"; then
+  echo "build-npm: the two builds' JavaScript glue differs; one glue cannot load both" >&2
+  exit 1
+fi
 # The declarations of the raw wasm exports are for the glue only.
 rm -f "$pkg/${name}_bg.wasm.d.ts"
 # A class's `[Symbol.dispose]()` declaration needs TypeScript's esnext library and
@@ -53,15 +69,22 @@ sed -i '/^    \[Symbol\.dispose\](): void;$/d' "$pkg/${name}.d.ts"
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$pkg/${name}_bg.wasm" -o "$pkg/${name}_bg.wasm"
 
+features=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+  --enable-mutable-globals --enable-reference-types --enable-multivalue)
+"$wasm_opt" -O3 --strip-debug --strip-producers "${features[@]}" \
+  "$speed/${name}_bg.wasm" -o "$pkg/${name}_node_bg.wasm"
+
 # Node has no fetch for file: URLs, so the web glue's init() cannot load the module
-# there; this entry instantiates it synchronously from the file beside it, so that
-# `import { validateContact } from "zyntro-contact"` needs no init in Node.
+# there; this entry instantiates the Node module synchronously from the file beside
+# it, so that `import { validateContact } from "zyntro-contact"` needs no init in
+# Node.
 cat > "$pkg/node.js" <<EOF
-// Node entry of zyntro-contact: the same glue as the browser, instantiated at import.
+// Node entry of zyntro-contact: the same glue as the browser, instantiated at import
+// with the module built for speed (the browser's is built for size).
 import { readFileSync } from "node:fs";
 import init, { initSync } from "./${name}.js";
 
-initSync({ module: readFileSync(new URL("./${name}_bg.wasm", import.meta.url)) });
+initSync({ module: readFileSync(new URL("./${name}_node_bg.wasm", import.meta.url)) });
 
 export * from "./${name}.js";
 // Already initialized: calling it resolves at once, so code shared with the browser
@@ -90,9 +113,10 @@ cat > "$pkg/package.json" <<EOF
       "default": "./${name}.js"
     },
     "./${name}_bg.wasm": "./${name}_bg.wasm",
+    "./${name}_node_bg.wasm": "./${name}_node_bg.wasm",
     "./package.json": "./package.json"
   },
-  "files": ["${name}.js", "${name}.d.ts", "${name}_bg.wasm", "node.js", "README.md"],
+  "files": ["${name}.js", "${name}.d.ts", "${name}_bg.wasm", "${name}_node_bg.wasm", "node.js", "README.md"],
   "sideEffects": ["./node.js"],
   "engines": { "node": ">=20" }
 }
@@ -106,4 +130,5 @@ cp "$pkg/$name.js" "$pkg/$name.d.ts" "$pkg/${name}_bg.wasm" www/pkg/
 
 raw=$(wc -c < "$pkg/${name}_bg.wasm")
 gz=$(gzip -9 -c "$pkg/${name}_bg.wasm" | wc -c)
-echo "build-npm: $pkg (${name}_bg.wasm: $raw bytes, $gz gzipped)" >&2
+node_raw=$(wc -c < "$pkg/${name}_node_bg.wasm")
+echo "build-npm: $pkg (${name}_bg.wasm: $raw bytes, $gz gzipped; ${name}_node_bg.wasm: $node_raw bytes)" >&2

@@ -428,6 +428,46 @@ test("in Node, init() is already done and initSync is exported", async () => {
   assert.equal(zc.validateContact({ firstName: "Jane", primaryEmail: "jane@acme.com" }).ok, true);
 });
 
+test("the browser's module and Node's give the same verdicts, byte for byte", async () => {
+  // Two builds of one code behind one glue: small for browsers, fast for Node. Each
+  // gets its own instance of the glue (a module URL of its own), then both validate
+  // the benchmark corpus, the small contacts cut from it and every case file.
+  const dir = join(scratch, "node_modules", "zyntro-contact");
+  const glue = pathToFileURL(join(dir, "zyntro_contact.js")).href;
+  const builds = {};
+  for (const [name, file] of [["browser", "zyntro_contact_bg.wasm"], ["node", "zyntro_contact_node_bg.wasm"]]) {
+    builds[name] = await import(`${glue}?build=${name}`);
+    builds[name].initSync({ module: readFileSync(join(dir, file)) });
+  }
+  const corpus = JSON.parse(readFileSync(join(root, "benches", "corpus", "requests.json"), "utf8"));
+  const options = { customFields: corpus.customFields };
+  const contacts = corpus.items
+    .map((i) => JSON.parse(i.body)?.contact)
+    .filter((c) => c && typeof c === "object" && !Array.isArray(c));
+  const verdicts = (zc) => {
+    const out = [];
+    const contactValidator = new zc.Validator({ ...options, mode: "update", lookupBy: "phone" });
+    for (const item of corpus.items) {
+      out.push(zc.validateRequest(item.body, options), zc.validateRequest(JSON.parse(item.body), options));
+    }
+    for (const contact of contacts) {
+      out.push(contactValidator.validateContact(contact));
+      for (const [field, value] of Object.entries(contact)) out.push(zc.validateField(field, value, options));
+    }
+    for (const file of caseFiles) {
+      const { spec, options } = loadCases(file);
+      for (const c of spec.cases) {
+        out.push(zc.validateRequest("body" in c ? substituteText(c.body) : substitute(c.request), options));
+      }
+    }
+    out.push(zc.validateBatch({ items: corpus.items.slice(0, 100).map((i) => JSON.parse(i.body)) }, options));
+    return JSON.stringify(out);
+  };
+  const browser = verdicts(builds.browser);
+  assert.ok(browser.length > 1_000_000, `${browser.length} bytes of verdicts`);
+  assert.equal(verdicts(builds.node), browser);
+});
+
 test("the tarball holds the package and nothing else", async () => {
   const { stdout } = await run("tar", ["-tzf", tarball]);
   assert.deepEqual(stdout.trim().split("\n").sort(), [
@@ -437,6 +477,7 @@ test("the tarball holds the package and nothing else", async () => {
     "package/zyntro_contact.d.ts",
     "package/zyntro_contact.js",
     "package/zyntro_contact_bg.wasm",
+    "package/zyntro_contact_node_bg.wasm",
   ]);
   const manifest = JSON.parse(readFileSync(join(scratch, "node_modules", "zyntro-contact", "package.json"), "utf8"));
   assert.equal(manifest.name, "zyntro-contact");

@@ -8,8 +8,7 @@ use crate::types::{
 };
 use contact_core::custom::Definitions;
 use contact_core::gate::Offline;
-use contact_core::validate::{request::MAX_BODY_BYTES, too_large};
-use contact_core::{Code, Failure, LookupBy, Mode};
+use contact_core::{Failure, LookupBy, Mode};
 use serde_json::Value;
 
 /// A request body, as the endpoint reads it after the HTTP checks: parsed, then
@@ -56,21 +55,7 @@ pub fn batch(text: &str, definitions: &Definitions) -> BatchVerdict {
 /// A contact alone, as the endpoint checks the `contact` of a request with this
 /// mode and lookup.
 pub fn contact(text: &str, mode: Mode, lookup_by: LookupBy, definitions: &Definitions) -> Verdict {
-    // A contact too large for a request could never reach the server.
-    if text.len() > MAX_BODY_BYTES {
-        return invalid(&too_large(text.len()));
-    }
-    // The request parser: duplicate keys are refused as the server refuses them.
-    let value: Value = match contact_core::json::from_str(text) {
-        Ok(value) => value,
-        Err(e) => {
-            return invalid(&Failure::new(
-                Code::InvalidJson,
-                format!("The contact is not valid JSON: {e}"),
-            ))
-        }
-    };
-    match contact_core::check_contact(&value, mode, lookup_by, definitions) {
+    match contact_core::check_contact(text, mode, lookup_by, definitions) {
         Ok(record) => valid(RecordJson(record), None),
         Err(failure) => invalid(&failure),
     }
@@ -128,9 +113,8 @@ mod tests {
     fn contact_and_server_body(text: &str) -> (Value, Value) {
         let none = Definitions::default();
         let got = render(contact(text, Mode::Upsert, LookupBy::Email, &none));
-        let value = serde_json::from_str(text).unwrap();
         let failure =
-            contact_core::check_contact(&value, Mode::Upsert, LookupBy::Email, &none).unwrap_err();
+            contact_core::check_contact(text, Mode::Upsert, LookupBy::Email, &none).unwrap_err();
         let mut server = failure.to_json();
         server.as_object_mut().unwrap().remove("status");
         server["ok"] = false.into();

@@ -4,27 +4,39 @@
 use super::checks::contact_object;
 use super::custom::Definitions;
 use super::fields::{self, Field, Rule};
-use super::parse::invalid_json;
-use super::problem::{Failure, Problem, ProblemCode};
+use super::parse::{invalid_json, too_large};
+use super::problem::{Code, Failure, Problem, ProblemCode};
 use super::read::{FieldSeed, Object, RecordSeed, ValueProblems};
-use super::request::{Change, LookupBy, Mode, Record};
+use super::request::{Change, LookupBy, Mode, Record, MAX_BODY_BYTES};
 use super::rules::Violation;
 use serde::de::DeserializeSeed;
 use serde_json::{Map, Value};
 
 /// Steps 10–12 for a contact alone, as a form validates it: the same verdict,
 /// paths and messages the server gives for this contact in a request with this
-/// mode and lookup.
+/// mode and lookup. `text` is the contact's JSON text, read in one pass as the
+/// server reads a body: a contact that is not JSON, or names a key twice, is
+/// `INVALID_JSON`; one larger than a request could be is `PAYLOAD_TOO_LARGE`.
 pub fn check_contact(
-    contact: &Value,
+    text: &str,
     mode: Mode,
     lookup_by: LookupBy,
     definitions: &Definitions,
 ) -> Result<Record, Failure> {
-    // A parsed value names no key twice, which is all that reading it can refuse.
+    // A contact too large for a request could never reach the server.
+    if text.len() > MAX_BODY_BYTES {
+        return Err(too_large(text.len()));
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
     let contact = RecordSeed::CONTACT
-        .deserialize(contact)
-        .map_err(invalid_json)?;
+        .deserialize(&mut deserializer)
+        .and_then(|contact| deserializer.end().map(|()| contact))
+        .map_err(|e| {
+            Failure::new(
+                Code::InvalidJson,
+                format!("The contact is not valid JSON: {e}"),
+            )
+        })?;
     let (record, mut problems) = contact_object(Some(contact))?;
     let record = finish_contact(record, Some((mode, lookup_by)), definitions, &mut problems);
     if problems.is_empty() {
