@@ -53,6 +53,8 @@ if ! cmp -s "$pkg/$name.js" "$speed/$name.js"; then
   echo "build-npm: the two builds' JavaScript glue differs; one glue cannot load both" >&2
   exit 1
 fi
+# Strings go into wasm memory by TextEncoder.encodeInto at once (scripts/npm-glue.mjs).
+node scripts/npm-glue.mjs "$pkg/$name.js"
 # The declarations of the raw wasm exports are for the glue only.
 rm -f "$pkg/${name}_bg.wasm.d.ts"
 # A class's `[Symbol.dispose]()` declaration needs TypeScript's esnext library and

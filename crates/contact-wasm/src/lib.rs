@@ -14,12 +14,14 @@
 pub mod options;
 pub mod types;
 pub mod verdict;
+pub mod write;
 
 use js_sys::{JsString, TypeError, JSON};
 use options::Settings;
 use serde::Serialize;
 use serde_json::Value;
 use std::cell::RefCell;
+use types::Verdict;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -232,12 +234,12 @@ fn request_verdict(body: &JsValue, settings: &Settings) -> Result<JsValue, JsVal
         ));
     }
     let text = input_text(body, "request body")?;
-    to_js(&verdict::request(&text, &settings.definitions))
+    verdict_to_js(&verdict::request(&text, &settings.definitions))
 }
 
 fn contact_verdict(contact: &JsValue, settings: &Settings) -> Result<JsValue, JsValue> {
     let text = input_text(contact, "contact")?;
-    to_js(&verdict::contact(
+    verdict_to_js(&verdict::contact(
         &text,
         settings.mode.unwrap_or_default(),
         settings.lookup_by.unwrap_or_default(),
@@ -299,6 +301,20 @@ thread_local! {
     /// The buffer answers are written into, kept between calls: its capacity grows
     /// to the largest answer once, instead of every answer growing a new one.
     static OUT: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(4096));
+}
+
+/// A verdict as a JavaScript value: a valid one written by [`write::valid`], an
+/// invalid one through [`to_js`].
+fn verdict_to_js(verdict: &Verdict) -> Result<JsValue, JsValue> {
+    let Verdict::Valid(valid) = verdict else {
+        return to_js(verdict);
+    };
+    OUT.with_borrow_mut(|out| {
+        out.clear();
+        write::valid(out, &valid.contact.0, valid.request.as_ref().map(|r| &r.0));
+        let text = std::str::from_utf8(out).map_err(|e| type_error(&e.to_string()))?;
+        JSON::parse(text)
+    })
 }
 
 /// An answer as a JavaScript value, through JSON text and `JSON.parse`: measured
