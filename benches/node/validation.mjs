@@ -4,11 +4,13 @@
 // straight into Rust for the package) and for objects (validate as is; the package
 // stringifies in JS and parses in Rust). Prints payloads per second, the ratio to
 // ajv on the same input, and how many verdicts agree with the corpus's labels.
+// The package's lines run the module its Node entry loads (built for speed); the
+// "browser build" lines run, in Node too, the module browsers load (built for size).
 //
 //   node benches/node/validation.mjs [--seconds S] [--rounds N] [--pkg DIR]
 import { readFileSync, existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { dirname, join } from "node:path";
 import { zodContactSchema, zodSchema } from "./schemas.mjs";
 import { ajvContactSchema, ajvRequestSchema } from "./ajv-schema.mjs";
@@ -35,6 +37,10 @@ if (!existsSync(pkgEntry)) {
   process.exit(1);
 }
 const pkg = await import(pkgEntry);
+// The browser's build of the same code (built for size; the Node entry loads the one
+// built for speed), measured here too: its own instance of the glue.
+const browserPkg = await import(`${pathToFileURL(join(pkgDir, "zyntro_contact.js")).href}?build=browser`);
+browserPkg.initSync({ module: readFileSync(join(pkgDir, "zyntro_contact_bg.wasm")) });
 
 const corpus = JSON.parse(readFileSync(join(root, "benches", "corpus", "requests.json"), "utf8"));
 const texts = corpus.items.map((i) => i.body);
@@ -52,15 +58,18 @@ const ajvAllValidate = ajvAll.compile(schema);
 const zod = zodSchema(corpus.customFields);
 // Options read and compiled once, as ajv and zod compile their schemas once.
 const validator = new pkg.Validator(options);
+const browserValidator = new browserPkg.Validator(options);
 
 const validators = [
   ["zyntro-contact Validator", "text", (t) => validator.validateRequest(t).ok],
   ["zyntro-contact", "text", (t) => pkg.validateRequest(t, options).ok],
+  ["Validator, browser build", "text", (t) => browserValidator.validateRequest(t).ok],
   ["ajv", "text", (t) => ajvValidate(JSON.parse(t))],
   ["ajv allErrors", "text", (t) => ajvAllValidate(JSON.parse(t))],
   ["zod 4", "text", (t) => zod.safeParse(JSON.parse(t)).success],
   ["zyntro-contact Validator", "object", (o) => validator.validateRequest(o).ok],
   ["zyntro-contact", "object", (o) => pkg.validateRequest(o, options).ok],
+  ["Validator, browser build", "object", (o) => browserValidator.validateRequest(o).ok],
   ["ajv", "object", (o) => ajvValidate(o)],
   ["ajv allErrors", "object", (o) => ajvAllValidate(o)],
   ["zod 4", "object", (o) => zod.safeParse(o).success],
@@ -131,15 +140,18 @@ const small = objects
   .map((c) => Object.fromEntries(["firstName", "lastName", "primaryEmail", "primaryPhone"].filter((k) => k in c).map((k) => [k, c[k]])));
 const smallTexts = small.map((c) => JSON.stringify(c));
 const contactValidator = new pkg.Validator({ customFields: corpus.customFields, mode: "upsert", lookupBy: "email" });
+const browserContactValidator = new browserPkg.Validator({ customFields: corpus.customFields, mode: "upsert", lookupBy: "email" });
 const smallLabels = small.map((c) => contactValidator.validateContact(c).ok);
 const ajvContact = ajv.compile(ajvContactSchema(corpus.customFields));
 const zodContact = zodContactSchema(corpus.customFields);
 const smallRows = measure(
   [
     ["zyntro-contact Validator", "text", (t) => contactValidator.validateContact(t).ok],
+    ["Validator, browser build", "text", (t) => browserContactValidator.validateContact(t).ok],
     ["ajv", "text", (t) => ajvContact(JSON.parse(t))],
     ["zod 4", "text", (t) => zodContact.safeParse(JSON.parse(t)).success],
     ["zyntro-contact Validator", "object", (o) => contactValidator.validateContact(o).ok],
+    ["Validator, browser build", "object", (o) => browserContactValidator.validateContact(o).ok],
     ["ajv", "object", (o) => ajvContact(o)],
     ["zod 4", "object", (o) => zodContact.safeParse(o).success],
   ],
