@@ -7,6 +7,7 @@ use crate::auth::gate::CrmMode;
 use crate::validate::fields;
 use crate::validate::problem::{Code, Failure, Problem, ProblemCode};
 use crate::validate::request::{Change, ContactRequest, LookupBy, Mode, Record};
+use crate::validate::rules::case;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -229,7 +230,7 @@ fn find_target<'a>(
                 Problem::new(
                     path,
                     ProblemCode::AmbiguousMatch,
-                    format!("{} contacts match this value", count.to_lowercase()),
+                    format!("{} contacts match this value", count.to_ascii_lowercase()),
                 ),
             )
             .with_extra("candidate_ids", Value::Array(ids)))
@@ -375,11 +376,11 @@ fn merge_tags(stored: &str, change: &Change) -> Result<Vec<Value>, Failure> {
     let mut folded: Vec<String> = tags
         .iter()
         .filter_map(Value::as_str)
-        .map(str::to_lowercase)
+        .map(case::lowercase)
         .collect();
     for tag in new {
         let Some(s) = tag.as_str() else { continue };
-        let key = s.to_lowercase();
+        let key = case::lowercase(s);
         if !folded.contains(&key) {
             folded.push(key);
             tags.push(tag.clone());

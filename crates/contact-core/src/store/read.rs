@@ -3,7 +3,7 @@
 //! organization of the api key; and the rows it answers.
 
 use super::Statement;
-use crate::validate::rules::{email, phone, text};
+use crate::validate::rules::{case, email, phone, text};
 use crate::validate::Draft;
 use serde::Deserialize;
 use serde_json::Value;
@@ -51,12 +51,12 @@ impl Probe {
 /// assert_eq!(name_key(" Acme\u{200B} Corp\u{FEFF} "), "acme corp");
 /// ```
 pub fn name_key(name: &str) -> String {
-    name.trim()
+    let visible: String = name
+        .trim()
         .chars()
         .filter(|&c| !text::is_invisible(c))
-        .collect::<String>()
-        .trim()
-        .to_lowercase()
+        .collect();
+    case::lowercase(visible.trim())
 }
 
 /// The name of an entity made from a contact: `firstName lastName`, cut to the

@@ -555,7 +555,7 @@ fn read_tags<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<FieldRead, A::Error> 
     // compare ignoring ASCII case, which is the same).
     let mut kept: Vec<(Cow<'de, str>, Option<String>)> = Vec::with_capacity(valid.len());
     for tag in valid {
-        let lower = (!tag.is_ascii()).then(|| tag.to_lowercase());
+        let lower = (!tag.is_ascii()).then(|| crate::validate::rules::case::lowercase(&tag));
         let seen = kept.iter().any(|(other, other_lower)| {
             // A lower-case form holds no upper-case ASCII letter, so comparing it to
             // ASCII text ignoring ASCII case compares it to that text lower-cased.

@@ -44,7 +44,7 @@ fn fold(name: &str) -> String {
 fn folded_chars(name: &str) -> impl Iterator<Item = char> + '_ {
     name.chars()
         .filter(|c| *c != '_' && *c != '-')
-        .flat_map(char::to_lowercase)
+        .flat_map(crate::validate::rules::case::lowercase_char)
 }
 
 /// A lower bound of the edit distance of `a` and `b`, cheap to know: every edit

@@ -79,5 +79,5 @@ fn is_label(label: &str) -> bool {
 
 /// The key contacts are matched on: trimmed and lower-cased.
 pub fn lookup_key(address: &str) -> String {
-    address.trim().to_lowercase()
+    super::case::lowercase(address.trim())
 }

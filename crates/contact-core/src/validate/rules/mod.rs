@@ -2,6 +2,7 @@
 //! normalized value or a [`Violation`]: a stable code and a message without the path,
 //! which the caller adds.
 
+pub mod case;
 pub mod country;
 pub mod date;
 pub mod email;

@@ -1,0 +1,257 @@
+//! Lower-casing, exactly as the standard library's `str::to_lowercase` and
+//! `char::to_lowercase` do it (the Unicode version of the Rust that builds this
+//! crate), from tables a third the size of the standard library's.
+//!
+//! E-mail keys, tags and unknown-key suggestions fold case on every request, and in
+//! the browser module the standard library's case table is one of the largest
+//! things in the download. Here the same mapping is kept as runs: a run maps
+//! `count` characters, `step` apart (1, or 2 where upper and lower case alternate),
+//! each by the same offset. The one mapping to two characters (U+0130 'İ', to
+//! "i\u{307}") is written out, and so is the one contextual rule of Unicode's
+//! SpecialCasing: a capital sigma at the end of a word lowers to 'ς', elsewhere to
+//! 'σ', which needs the `Case_Ignorable` and `Cased` properties, kept as ranges.
+//!
+//! `tables.rs` is generated from the standard library itself by the test
+//! `tables_are_the_standard_librarys`, which also checks every character against
+//! it; when a new Rust brings a new Unicode version and that test fails, run it
+//! with `CASE_TABLES=write` to regenerate the file.
+
+#[rustfmt::skip]
+mod tables;
+
+use tables::{CASED, CASE_IGNORABLE, LOWER};
+
+/// `s.to_lowercase()`: the same string, from smaller tables.
+pub fn lowercase(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
+    let mut out = String::with_capacity(s.len());
+    for (i, c) in s.char_indices() {
+        match c {
+            'Σ' => out.push(sigma(s, i)),
+            'İ' => out.push_str("i\u{307}"),
+            c => out.push(lower(c)),
+        }
+    }
+    out
+}
+
+/// `c.to_lowercase()`: one character, but for 'İ', which lowers to two.
+pub fn lowercase_char(c: char) -> impl Iterator<Item = char> {
+    let (first, second) = match c {
+        'İ' => ('i', Some('\u{307}')),
+        c => (lower(c), None),
+    };
+    std::iter::once(first).chain(second)
+}
+
+/// The lower case of a character that lowers to one character.
+fn lower(c: char) -> char {
+    let code = c as u32;
+    if code < 0x80 {
+        return c.to_ascii_lowercase();
+    }
+    let at = LOWER.partition_point(|&(run, _)| run >> 9 <= code);
+    let Some(&(run, offset)) = at.checked_sub(1).map(|i| &LOWER[i]) else {
+        return c;
+    };
+    let (start, count, step) = (run >> 9, (run >> 1 & 0xFF) + 1, (run & 1) + 1);
+    let from_start = code - start;
+    if !from_start.is_multiple_of(step) || from_start / step >= count {
+        return c;
+    }
+    char::from_u32(code.wrapping_add_signed(offset)).unwrap_or(c)
+}
+
+/// Unicode's Final_Sigma: 'ς' where the capital sigma at byte `i` ends a word (a
+/// cased letter before it and none after it, case-ignorable characters between
+/// skipped), 'σ' elsewhere.
+fn sigma(s: &str, i: usize) -> char {
+    let before = cased_after_ignorable(s[..i].chars().rev());
+    let after = cased_after_ignorable(s[i + 'Σ'.len_utf8()..].chars());
+    if before && !after {
+        'ς'
+    } else {
+        'σ'
+    }
+}
+
+fn cased_after_ignorable(mut chars: impl Iterator<Item = char>) -> bool {
+    chars
+        .find(|&c| !in_ranges(&CASE_IGNORABLE, c))
+        .is_some_and(|c| in_ranges(&CASED, c))
+}
+
+/// Whether `c` is in ranges packed as `start << 11 | (length - 1)`.
+fn in_ranges(ranges: &[u32], c: char) -> bool {
+    let code = c as u32;
+    let at = ranges.partition_point(|&range| range >> 11 <= code);
+    at.checked_sub(1)
+        .is_some_and(|i| code - (ranges[i] >> 11) <= ranges[i] & 0x7FF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every character lowers as the standard library lowers it, alone and as a
+    /// string.
+    #[test]
+    fn every_character_lowers_as_the_standard_library_lowers_it() {
+        let mut buffer = [0u8; 4];
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert!(lowercase_char(c).eq(c.to_lowercase()), "U+{:04X}", c as u32);
+            let s: &str = c.encode_utf8(&mut buffer);
+            assert_eq!(lowercase(s), s.to_lowercase(), "U+{:04X}", c as u32);
+        }
+    }
+
+    /// A capital sigma lowers as the standard library lowers it whatever stands
+    /// before and after it: every character, alone, and beside letters and
+    /// case-ignorable marks.
+    #[test]
+    fn a_final_sigma_is_found_as_the_standard_library_finds_it() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            for text in [
+                format!("A{c}Σ"),
+                format!(" {c}Σ"),
+                format!("ΑΣ{c}"),
+                format!("ΑΣ{c} "),
+                format!("Α{c}'Σ"),
+            ] {
+                assert_eq!(lowercase(&text), text.to_lowercase(), "{text:?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn strings_lower_as_the_standard_library_lowers_them(
+            s in "[aAzZΣσς'.\u{300}\u{345}\u{2BB}İıK\u{212A}ß ΑΩ\u{10400}\u{1E900}-]{0,12}"
+        ) {
+            proptest::prop_assert_eq!(lowercase(&s), s.to_lowercase());
+        }
+
+        #[test]
+        fn any_string_lowers_as_the_standard_library_lowers_it(s in "\\PC{0,16}") {
+            proptest::prop_assert_eq!(lowercase(&s), s.to_lowercase());
+        }
+    }
+
+    /// `tables.rs` is what the standard library's own mapping generates. With
+    /// `CASE_TABLES=write` this test writes the file instead of comparing.
+    #[test]
+    fn tables_are_the_standard_librarys() {
+        let generated = generate();
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src/validate/rules/case/tables.rs"
+        );
+        if std::env::var_os("CASE_TABLES").is_some_and(|v| v == "write") {
+            std::fs::write(path, &generated).unwrap();
+            return;
+        }
+        let current = std::fs::read_to_string(path).unwrap();
+        assert!(
+            current == generated,
+            "{path} is not what this Rust's standard library generates: run this test with CASE_TABLES=write"
+        );
+    }
+
+    fn generate() -> String {
+        // The mapping, as runs.
+        let mut runs: Vec<(u32, u32, u32, i32)> = Vec::new(); // start, count, step, offset
+        for c in (0x80..=0x10FFFF).filter_map(char::from_u32) {
+            let mut lowered = c.to_lowercase();
+            let (Some(low), None) = (lowered.next(), lowered.next()) else {
+                assert_eq!(c, 'İ', "only 'İ' lowers to more than one character");
+                continue;
+            };
+            let (code, offset) = (c as u32, low as i32 - c as i32);
+            if offset == 0 {
+                continue;
+            }
+            if let Some(run) = runs.last_mut() {
+                let last = run.0 + (run.1 - 1) * run.2;
+                let gap = code - last;
+                if run.3 == offset && run.1 < 256 && (gap == run.2 || (run.1 == 1 && gap <= 2)) {
+                    run.2 = gap;
+                    run.1 += 1;
+                    continue;
+                }
+            }
+            runs.push((code, 1, 1, offset));
+        }
+        // Case_Ignorable, and Cased among the rest, read off the standard library's
+        // final sigma: after "A" (cased) a character lets the sigma end a word if it
+        // is ignorable or cased; after " " (neither) only if it is cased and not
+        // ignorable. The sigma itself is cased.
+        let final_sigma = |text: String| text.to_lowercase().ends_with('ς');
+        let mut ignorable = Vec::new();
+        let mut cased = vec!['Σ' as u32];
+        for c in (0..=0x10FFFF)
+            .filter_map(char::from_u32)
+            .filter(|&c| c != 'Σ')
+        {
+            let after_cased = final_sigma(format!("A{c}Σ"));
+            let after_space = final_sigma(format!(" {c}Σ"));
+            if after_cased && !after_space {
+                ignorable.push(c as u32);
+            } else if after_space {
+                cased.push(c as u32);
+            }
+        }
+        cased.sort_unstable();
+
+        let mut out = String::from(
+            "//! Generated by `case::tests::tables_are_the_standard_librarys` from the\n\
+             //! standard library's own case mapping: do not edit.\n\n",
+        );
+        out.push_str(
+            "/// Lower-case runs: `start << 9 | (count - 1) << 1 | (step - 1)`, and the offset.\n",
+        );
+        out.push_str(&format!(
+            "pub static LOWER: [(u32, i32); {}] = [\n",
+            runs.len()
+        ));
+        for (start, count, step, offset) in &runs {
+            let packed = start << 9 | (count - 1) << 1 | (step - 1);
+            out.push_str(&format!("    (0x{packed:08X}, {offset}),\n"));
+        }
+        out.push_str("];\n\n");
+        for (name, doc, set) in [
+            ("CASE_IGNORABLE", "Case_Ignorable", &ignorable),
+            ("CASED", "Cased, less what is also Case_Ignorable", &cased),
+        ] {
+            let ranges = ranges(set);
+            out.push_str(&format!(
+                "/// {doc}: ranges, `start << 11 | (length - 1)`.\npub static {name}: [u32; {}] = [\n",
+                ranges.len()
+            ));
+            for chunk in ranges.chunks(6) {
+                let line: Vec<String> = chunk.iter().map(|r| format!("0x{r:08X}")).collect();
+                out.push_str(&format!("    {},\n", line.join(", ")));
+            }
+            out.push_str("];\n\n");
+        }
+        out.truncate(out.trim_end().len());
+        out.push('\n');
+        out
+    }
+
+    /// Sorted code points as packed ranges of at most 2048.
+    fn ranges(codes: &[u32]) -> Vec<u32> {
+        let mut ranges: Vec<(u32, u32)> = Vec::new();
+        for &code in codes {
+            match ranges.last_mut() {
+                Some((start, length)) if *start + *length == code && *length < 2048 => *length += 1,
+                _ => ranges.push((code, 1)),
+            }
+        }
+        ranges
+            .into_iter()
+            .map(|(start, length)| start << 11 | (length - 1))
+            .collect()
+    }
+}
