@@ -64,6 +64,9 @@ pub const ITEM_KEYS: [&str; 2] = ["contact", "entity"];
 /// The options every item takes from the top level.
 const ITEM_OPTIONS: [&str; 5] = ["mode", "lookup_by", "skip_entity", "debug", "dry_run"];
 
+/// The keys steps 3–9 read.
+const CREDENTIAL_KEYS: [&str; 4] = ["api_key", "developer_secret", "org_id", "member_id"];
+
 /// The most problems one item's error lists in a batch answer; the rest are counted
 /// in its `errors_omitted`, and its message still says how many there are in all.
 /// A single answer lists up to [`crate::validate::problem::MAX_LISTED_PROBLEMS`]; a
@@ -191,7 +194,7 @@ pub fn check(
     definitions: &crate::custom::Definitions,
     gate: &mut impl Gate,
 ) -> Result<Vec<Result<ContactRequest, Failure>>, Failure> {
-    let caller = checks::authenticate(body, gate)?;
+    let caller = authenticate(body, gate)?;
     let list = items(body.get("items"))?;
     options(body, &caller)?;
     Ok(list
@@ -241,7 +244,7 @@ async fn run(
     };
     let api_key = text("api_key");
     if !secrets::has_format(secrets::SecretKind::ApiKey, api_key) {
-        return Err(checks::authenticate(&body, &mut Credentials::default())
+        return Err(authenticate(&body, &mut Credentials::default())
             .err()
             .map(Fault::Refused)
             .unwrap_or_else(|| Fault::Internal("a malformed api key passed the checks".into())));
@@ -274,7 +277,7 @@ async fn run(
     let [credential_rows, contact_rows, entity_rows] = <[Rows; 3]>::try_from(rows)
         .map_err(|_| Fault::Internal("read answered the wrong number of results".into()))?;
     let (mut credentials, definitions) = credentials(credential_rows, call.client_ip)?;
-    let caller = checks::authenticate(&body, &mut credentials)?;
+    let caller = authenticate(&body, &mut credentials)?;
     if let Some(limited) = admit(db, &credentials).await? {
         return Err(Fault::Refused(limited));
     }
@@ -433,6 +436,22 @@ async fn run(
     }
 }
 
+/// Steps 3–9 on a batch body, read from its credentials alone (a body that is not an
+/// object is read whole, and refused as the single endpoint refuses one).
+fn authenticate(body: &Value, gate: &mut impl Gate) -> Result<Caller, Failure> {
+    match body.as_object() {
+        Some(object) => checks::authenticate(&Value::Object(only(object, &CREDENTIAL_KEYS)), gate),
+        None => checks::authenticate(body, gate),
+    }
+}
+
+/// The entries of `object` under `keys`, as a map of their own.
+fn only(object: &Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
+    keys.iter()
+        .filter_map(|key| object.get(*key).map(|v| (key.to_string(), v.clone())))
+        .collect()
+}
+
 /// The batch's own options, once the caller is authenticated: unknown top-level keys
 /// and bad options refuse the whole batch with `VALIDATION_ERROR`, as the single
 /// endpoint refuses a request.
@@ -452,10 +471,7 @@ fn options(body: &Value, caller: &Caller) -> Result<Options, Failure> {
         .collect();
     // The options read as the single endpoint reads them, with an empty contact whose
     // own problems are not the batch's.
-    let mut only_options: Map<String, Value> = ITEM_OPTIONS
-        .iter()
-        .filter_map(|key| body.get(*key).map(|v| (key.to_string(), v.clone())))
-        .collect();
+    let mut only_options = only(body, &ITEM_OPTIONS);
     only_options.insert("contact".into(), Value::Object(Map::new()));
     let only_options = Value::Object(only_options);
     if let Err(failure) =
@@ -497,16 +513,14 @@ fn options(body: &Value, caller: &Caller) -> Result<Options, Failure> {
 /// Reads one item (an object: [`items`] checked that) with the batch's options.
 fn read_item(body: &Value, item: &Value) -> ItemDraft {
     let empty = Map::new();
+    let body = body.as_object().unwrap_or(&empty);
     let item = item.as_object().unwrap_or(&empty);
     let problems = item
         .keys()
         .filter(|key| !ITEM_KEYS.contains(&key.as_str()))
         .map(|key| unknown_key("", key, ITEM_KEYS))
         .collect();
-    let mut request: Map<String, Value> = ITEM_OPTIONS
-        .iter()
-        .filter_map(|key| body.get(*key).map(|v| (key.to_string(), v.clone())))
-        .collect();
+    let mut request = only(body, &ITEM_OPTIONS);
     for key in ITEM_KEYS {
         if let Some(value) = item.get(key) {
             request.insert(key.into(), value.clone());

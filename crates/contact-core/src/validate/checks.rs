@@ -3,26 +3,28 @@
 //! its custom fields.
 
 use super::custom::Definitions;
-use super::parse::{invalid_json, not_an_object, read_body};
+use super::json::to_text;
+use super::parse::{read_body, read_text};
 use super::problem::{Code, Failure, Problem, ProblemCode};
-use super::read::{unknown_key, Object, Scalar, Top, TopRead};
+use super::read::{unknown_key, Object, Scalar, TopRead};
 use super::record::finish_contact;
 use super::request::{named, Change, ContactRequest, LookupBy, Mode, Record, TOP_LEVEL_KEYS};
 use super::rules::{text, uuid};
 use crate::auth::gate::Gate;
 use crate::auth::secrets;
-use serde::de::DeserializeSeed;
 use serde_json::Value;
 use std::fmt;
 
 /// Runs every check of the contract, in its order, on a parsed body: steps 3–9 ask
-/// the [`Gate`], steps 10–12 are the validation of the fields.
+/// the [`Gate`], steps 10–12 are the validation of the fields. The body is read from
+/// its JSON text, as [`check_body`] reads a request's.
 pub fn check(
     body: &Value,
     definitions: &Definitions,
     gate: &mut impl Gate,
 ) -> Result<ContactRequest, Failure> {
-    Body::from_value(body)?.check(definitions, gate)
+    let text = to_text(body);
+    read_text(&text)?.check(definitions, gate)
 }
 
 /// [`read_body`] then [`Body::check`]: steps 2–12 on a request body's text, in one
@@ -45,7 +47,8 @@ pub struct Caller {
 /// Steps 3–9 of [`check`]: the credentials, the address, the organization and the
 /// member, asked of the [`Gate`] in the contract's order.
 pub fn authenticate(body: &Value, gate: &mut impl Gate) -> Result<Caller, Failure> {
-    Body::from_value(body)?.authenticate(gate)
+    let text = to_text(body);
+    read_text(&text)?.authenticate(gate)
 }
 
 /// Steps 10–12 of [`check`] for an authenticated caller: the contact, every field
@@ -55,14 +58,13 @@ pub fn validate(
     caller: Caller,
     definitions: &Definitions,
 ) -> Result<ContactRequest, Failure> {
-    Body::from_value(body)?
-        .into_draft()
-        .finish(caller, definitions)
+    let text = to_text(body);
+    read_text(&text)?.into_draft().finish(caller, definitions)
 }
 
-/// A request body read once (by [`read_body`] from its text, or from a parsed
-/// `Value`): the credentials as sent, borrowed from the body, and the [`Draft`] of
-/// the rest. Its debug output leaves the secrets out.
+/// A request body read once from its text (by [`read_body`]; a parsed `Value` is read
+/// from its JSON text): the credentials as sent, borrowed from the text, and the
+/// [`Draft`] of the rest. Its debug output leaves the secrets out.
 #[derive(Clone)]
 pub struct Body<'a> {
     api_key: Option<Scalar<'a>>,
@@ -73,14 +75,6 @@ pub struct Body<'a> {
 }
 
 impl<'a> Body<'a> {
-    /// Reads a parsed body; anything but an object is `INVALID_JSON`, as from text.
-    pub fn from_value(body: &'a Value) -> Result<Body<'a>, Failure> {
-        Top.deserialize(body)
-            .map_err(invalid_json)?
-            .map(Body::from_read)
-            .ok_or_else(not_an_object)
-    }
-
     pub(crate) fn from_read(mut top: TopRead<'a>) -> Body<'a> {
         Body {
             api_key: top.api_key.take(),
@@ -342,9 +336,10 @@ pub struct Draft {
 }
 
 impl Draft {
-    /// Reads a parsed body (a JSON object; anything else has no contact).
+    /// Reads a parsed body (a JSON object; anything else has no contact) from its
+    /// JSON text.
     pub fn new(body: &Value) -> Draft {
-        match Body::from_value(body) {
+        match read_text(&to_text(body)) {
             Ok(body) => body.into_draft(),
             Err(_) => Draft::from_read(TopRead::default()),
         }

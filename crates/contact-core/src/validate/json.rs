@@ -16,6 +16,12 @@ pub fn from_str(text: &str) -> serde_json::Result<Value> {
     Ok(value)
 }
 
+/// The JSON text of a parsed value, for the checks, which read JSON text only: keys
+/// in the map's sorted order, numbers written so that they parse back exactly.
+pub(crate) fn to_text(value: &Value) -> String {
+    serde_json::to_string(value).expect("a Value's keys are strings, so it always serializes")
+}
+
 /// A `Value` seed whose maps refuse duplicate keys.
 pub(crate) struct UniqueKeys;
 

@@ -17,4 +17,4 @@ pub(crate) mod suggest;
 
 pub use checks::{authenticate, check, check_body, validate, Body, Caller, Draft};
 pub use parse::{parse_body, read_body, too_large, too_large_streamed};
-pub use record::{check_contact, check_field, read_contact, read_value, type_name};
+pub use record::{check_contact, check_field, read_value, type_name};

@@ -27,6 +27,13 @@ pub fn read_body(text: &str) -> Result<Body<'_>, Failure> {
     if text.len() > MAX_BODY_BYTES {
         return Err(too_large(text.len()));
     }
+    read_text(text)
+}
+
+/// [`read_body`] without the size limit of a request body: for the text of a value
+/// already parsed, such as a batch's body or one of its items, whose size was
+/// checked against its own limit when it was read.
+pub(crate) fn read_text(text: &str) -> Result<Body<'_>, Failure> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let top = Top
         .deserialize(&mut deserializer)

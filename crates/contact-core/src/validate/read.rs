@@ -3,11 +3,11 @@
 //! the text unless they hold escapes; only `customFields` and the normalized field
 //! values are built, since the checked request keeps them.
 //!
-//! The visitors run on any serde deserializer: on JSON text (`serde_json`'s, so its
-//! syntax errors, its nesting limit and positions are those of
-//! [`crate::json::from_str`]), and on a parsed `Value`, so that every way into the
-//! checks reads a body with this one code. As in `from_str`, an object that names a
-//! key twice is refused when the second key is read, at any depth.
+//! The visitors run on JSON text, with `serde_json`'s deserializer, so its syntax
+//! errors, its nesting limit and positions are those of [`crate::json::from_str`]. A
+//! parsed `Value` is read from its JSON text ([`super::json::to_text`]), so that every
+//! way into the checks reads a body with this one code. As in `from_str`, an object
+//! that names a key twice is refused when the second key is read, at any depth.
 //!
 //! Problems come out in the order of a `Value`'s sorted keys, whatever the order of
 //! the text: a record's problems are sorted by key once read.

@@ -4,13 +4,14 @@
 use super::checks::contact_object;
 use super::custom::Definitions;
 use super::fields::{self, Field, Rule};
+use super::json::to_text;
 use super::parse::{invalid_json, too_large};
 use super::problem::{Code, Failure, Problem, ProblemCode};
-use super::read::{FieldSeed, Object, RecordSeed, ValueProblems};
+use super::read::{unknown_key, FieldSeed, RecordSeed, ValueProblems};
 use super::request::{Change, LookupBy, Mode, Record, MAX_BODY_BYTES};
 use super::rules::Violation;
 use serde::de::DeserializeSeed;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Steps 10–12 for a contact alone, as a form validates it: the same verdict,
 /// paths and messages the server gives for this contact in a request with this
@@ -46,22 +47,9 @@ pub fn check_contact(
     }
 }
 
-/// Validates a contact object alone: for the browser module's `validateContact`,
-/// and the contact part of a request. `mode` is `None` when the request's mode or
-/// lookup is itself invalid, so the required fields cannot be known.
-pub fn read_contact(
-    contact: &Map<String, Value>,
-    mode: Option<(Mode, LookupBy)>,
-    definitions: &Definitions,
-    problems: &mut Vec<Problem>,
-) -> Record {
-    let (record, found) = read_record(contact, RecordSeed::CONTACT);
-    problems.extend(found);
-    finish_contact(record, mode, definitions, problems)
-}
-
-/// The rest of [`read_contact`] on a record already read: the mode's rules, then the
-/// custom fields against the organization's definitions.
+/// The rest of the checks of a contact read: the mode's rules, then the custom fields
+/// against the organization's definitions. `mode` is `None` when the request's mode
+/// or lookup is itself invalid, so the required fields cannot be known.
 pub(crate) fn finish_contact(
     mut record: Record,
     mode: Option<(Mode, LookupBy)>,
@@ -140,31 +128,19 @@ fn apply_mode(record: &mut Record, mode: Mode, lookup_by: LookupBy, problems: &m
     }
 }
 
-/// Reads every key of an object against a field table: the record and the problems
-/// found, in the order of the object's keys.
-pub(crate) fn read_record(object: &Map<String, Value>, seed: RecordSeed) -> (Record, Vec<Problem>) {
-    match seed.deserialize(object) {
-        Ok(Object::Read { record, problems }) => (record, problems),
-        Ok(_) => (Record::default(), Vec::new()),
-        Err(e) => (
-            Record::default(),
-            vec![Problem::new(
-                seed.prefix,
-                ProblemCode::InvalidType,
-                invalid_json(e).message,
-            )],
-        ),
-    }
-}
-
-/// Reads one field's value: `Ok(None)` when it counts as absent.
+/// Reads one field's value, from its JSON text as a body's values are read:
+/// `Ok(None)` when it counts as absent.
 pub fn read_value(field: &'static Field, value: &Value) -> Result<Option<Change>, ValueProblems> {
-    FieldSeed(field).deserialize(value).unwrap_or_else(|e| {
-        Err(vec![(
-            String::new(),
-            Violation::new(ProblemCode::InvalidType, invalid_json(e).message),
-        )])
-    })
+    let text = to_text(value);
+    let mut deserializer = serde_json::Deserializer::from_str(&text);
+    FieldSeed(field)
+        .deserialize(&mut deserializer)
+        .unwrap_or_else(|e| {
+            Err(vec![(
+                String::new(),
+                Violation::new(ProblemCode::InvalidType, invalid_json(e).message),
+            )])
+        })
 }
 
 /// The JSON type of a value, as messages name it.
@@ -204,15 +180,23 @@ fn field_problems(name: &str, value: &Value, definitions: &Definitions) -> Vec<P
             name.strip_prefix("contact.").unwrap_or(name),
         ),
     };
-    let mut object = Map::new();
-    object.insert(field_name.to_string(), value.clone());
-    let (record, mut problems) = read_record(&object, seed);
-    if let (Some(Change::Set(Value::Object(values))), true) =
-        (record.get("customFields"), problems.is_empty())
-    {
-        if let Err(found) = definitions.check(values) {
-            problems.extend(found);
+    let Some(field) = seed.table.iter().find(|f| f.name == field_name) else {
+        let names = seed.table.iter().map(|f| f.name);
+        return vec![unknown_key(seed.prefix, field_name, names)];
+    };
+    // The value read alone, as a contact's reader reads the value of one of its keys.
+    match read_value(field, value) {
+        // Only custom fields read as an object.
+        Ok(Some(Change::Set(Value::Object(values)))) => {
+            definitions.check(&values).err().unwrap_or_default()
         }
+        Ok(_) => Vec::new(),
+        Err(found) => found
+            .into_iter()
+            .map(|(suffix, v)| {
+                let path = format!("{}.{field_name}{suffix}", seed.prefix);
+                Problem::new(path, v.code, v.message)
+            })
+            .collect(),
     }
-    problems
 }
