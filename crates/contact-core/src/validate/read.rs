@@ -397,9 +397,8 @@ impl<'de> Visitor<'de> for RecordSeed {
                 }
                 Ok(None) => {}
                 Err(found) => {
-                    for (suffix, v) in found {
-                        let path = format!("{}.{key}{suffix}", self.prefix);
-                        problems.push((key.clone(), Problem::new(path, v.code, v.message)));
+                    for problem in located(self.prefix, &key, found) {
+                        problems.push((key.clone(), problem));
                     }
                 }
             }
@@ -415,6 +414,18 @@ impl<'de> Visitor<'de> for RecordSeed {
 
 /// Problems inside one value: a path suffix (`[3]`) and the violation.
 pub(crate) type ValueProblems = Vec<(String, Violation)>;
+
+/// The problems inside the value of `key` in the object at `prefix`, at their paths
+/// (`contact.tags[3]`).
+pub(crate) fn located<'a>(
+    prefix: &'a str,
+    key: &'a str,
+    found: ValueProblems,
+) -> impl Iterator<Item = Problem> + 'a {
+    found
+        .into_iter()
+        .map(move |(suffix, v)| Problem::new(format!("{prefix}.{key}{suffix}"), v.code, v.message))
+}
 
 /// One field's value read: `Ok(None)` when it counts as absent.
 pub(crate) type FieldRead = Result<Option<Change>, ValueProblems>;

@@ -7,7 +7,7 @@ use super::fields::{self, Field, Rule};
 use super::json::to_text;
 use super::parse::{invalid_json, too_large};
 use super::problem::{Code, Failure, Problem, ProblemCode};
-use super::read::{unknown_key, FieldSeed, RecordSeed, ValueProblems};
+use super::read::{located, unknown_key, FieldSeed, RecordSeed, ValueProblems};
 use super::request::{Change, LookupBy, Mode, Record, MAX_BODY_BYTES};
 use super::rules::Violation;
 use serde::de::DeserializeSeed;
@@ -191,12 +191,6 @@ fn field_problems(name: &str, value: &Value, definitions: &Definitions) -> Vec<P
             definitions.check(&values).err().unwrap_or_default()
         }
         Ok(_) => Vec::new(),
-        Err(found) => found
-            .into_iter()
-            .map(|(suffix, v)| {
-                let path = format!("{}.{field_name}{suffix}", seed.prefix);
-                Problem::new(path, v.code, v.message)
-            })
-            .collect(),
+        Err(found) => located(seed.prefix, field_name, found).collect(),
     }
 }
