@@ -402,23 +402,24 @@ test("a pattern too large to compile at the edge is refused as the server refuse
   });
 });
 
-test("definitions passed again are not compiled again", () => {
-  // A pattern that takes a few milliseconds to compile, so that compiling shows.
-  const definition = { tag: "code", type: "text", maxLength: 1000, pattern: "(?:[A-Z]{3}-[0-9]{4}|[a-z]{1,20}){1,30}" };
-  const time = (makeDefinitions) => {
-    const start = performance.now();
-    for (let i = 0; i < 40; i++) zc.validateField("customFields.code", "ABC-1234", { customFields: makeDefinitions(i) });
-    return (performance.now() - start) / 40;
-  };
-  time(() => [definition]);
-  // Equal definitions in new arrays each time, as a form passes them on every keystroke.
-  const cached = time(() => [{ ...definition }]);
-  // Definitions that differ each time, so each is compiled.
-  const compiled = time((i) => [{ ...definition, maxLength: 900 - i }]);
-  assert.ok(cached * 3 < compiled, `a check with the same definitions took ${cached} ms, with new ones ${compiled} ms`);
-  const options = { customFields: [definition] };
-  assert.deepEqual(zc.validateField("customFields.code", "ABC-1234", options), []);
-  assert.deepEqual(zc.validateField("customFields.code", "abc-", options).map((e) => e.code), ["pattern_mismatch"]);
+test("definitions passed again are read from the cache, and changed ones take effect at once", () => {
+  // The module keeps the last definitions it compiled, keyed by their JSON text
+  // (that they compile once is tested in crates/contact-wasm/src/options.rs; what
+  // it saves is measured by benches/node/validation.mjs). What a caller sees: equal
+  // definitions in new arrays, as a form passes them on every keystroke, give the
+  // same verdicts, and a change to them is never answered from the cache.
+  const definition = { tag: "code", type: "text", maxLength: 10, pattern: "[A-Z]{3}-[0-9]{4}" };
+  for (let i = 0; i < 3; i++) {
+    const options = { customFields: [{ ...definition }] };
+    assert.deepEqual(zc.validateField("customFields.code", "ABC-1234", options), []);
+    assert.deepEqual(zc.validateField("customFields.code", "abc-", options).map((e) => e.code), ["pattern_mismatch"]);
+  }
+  const lower = { customFields: [{ ...definition, pattern: "[a-z]{3}-" }] };
+  assert.deepEqual(zc.validateField("customFields.code", "abc-", lower), []);
+  assert.deepEqual(zc.validateField("customFields.code", "ABC-1234", lower).map((e) => e.code), ["pattern_mismatch"]);
+  const shorter = { customFields: [{ ...definition, maxLength: 3 }] };
+  assert.deepEqual(zc.validateField("customFields.code", "ABC-1234", shorter).map((e) => e.code), ["too_long"]);
+  assert.deepEqual(zc.validateField("customFields.code", "ABC-1234", { customFields: [definition] }), []);
 });
 
 test("in Node, init() is already done and initSync is exported", async () => {
