@@ -252,7 +252,9 @@ fn field_errors(name: &str, value: &JsValue, settings: &Settings) -> Result<JsVa
     let value = match value.as_string() {
         Some(s) => Value::String(s),
         None => match stringify(value, "value")? {
-            Some(text) => serde_json::from_str(&text).map_err(|e| type_error(&e.to_string()))?,
+            Some(text) => {
+                contact_core::json::from_str(&text).map_err(|e| type_error(&e.to_string()))?
+            }
             None => Value::Null,
         },
     };

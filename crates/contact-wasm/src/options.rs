@@ -4,7 +4,9 @@
 use crate::types::Options;
 use contact_core::custom::{Definition, Definitions};
 use contact_core::{LookupBy, Mode};
-use std::cell::RefCell;
+use serde::de::{Deserializer, SeqAccess, Visitor};
+use std::cell::{Cell, RefCell};
+use std::fmt;
 use std::rc::Rc;
 
 /// The options, checked: what a validation runs with. `mode` and `lookup_by` are
@@ -80,24 +82,48 @@ fn compiled(text: &str) -> Result<Rc<Definitions>, OptionsError> {
     Ok(definitions)
 }
 
-/// Reads and compiles definitions, naming the one at fault.
+/// Reads and compiles definitions straight from their JSON text, naming the one at
+/// fault by its index.
 fn compile(text: &str) -> Result<Definitions, OptionsError> {
     let fail = |message: String| OptionsError(format!("options.customFields: {message}"));
-    let items: Vec<serde_json::Value> = match serde_json::from_str(text) {
-        Ok(serde_json::Value::Null) => return Ok(Definitions::default()),
-        Ok(value) => serde_json::from_value(value)
-            .map_err(|_| fail("must be an array of custom field definitions".into()))?,
-        Err(e) => return Err(fail(serde_message(&e))),
-    };
-    let definitions = items
-        .into_iter()
-        .enumerate()
-        .map(|(i, item)| {
-            serde_json::from_value::<Definition>(item)
-                .map_err(|e| OptionsError(format!("options.customFields[{i}]: {e}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    // The text is the binding's serialization of the caller's value, so it is JSON.
+    if text == "null" {
+        return Ok(Definitions::default());
+    }
+    if !text.starts_with('[') {
+        return Err(fail("must be an array of custom field definitions".into()));
+    }
+    let at = Cell::new(0);
+    let mut reader = serde_json::Deserializer::from_str(text);
+    let definitions = reader.deserialize_seq(Items(&at)).map_err(|e| {
+        OptionsError(format!(
+            "options.customFields[{}]: {}",
+            at.get(),
+            serde_message(&e)
+        ))
+    })?;
     Definitions::new(definitions).map_err(|e| fail(e.to_string()))
+}
+
+/// The definitions of an array, each read from the text as it comes; the index of
+/// the one being read is kept in `.0` for the error that names it.
+struct Items<'a>(&'a Cell<usize>);
+
+impl<'de> Visitor<'de> for Items<'_> {
+    type Value = Vec<Definition>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of custom field definitions")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Self::Value, A::Error> {
+        let mut definitions = Vec::new();
+        while let Some(definition) = items.next_element()? {
+            definitions.push(definition);
+            self.0.set(definitions.len());
+        }
+        Ok(definitions)
+    }
 }
 
 fn names<T>(all: &[(&str, T)]) -> String {
@@ -173,6 +199,32 @@ mod tests {
                     r#"options.customFields: custom field "code": pattern does not compile"#
                 )
         );
+    }
+
+    #[test]
+    fn a_definition_at_fault_is_named_by_its_index() {
+        assert_eq!(
+            error(r#"{"customFields": [{"tag": "n", "type": "number", "min": "low"}]}"#),
+            r#"options.customFields[0]: invalid type: string "low", expected f64"#
+        );
+        assert_eq!(
+            error(r#"{"customFields": [{"tag": "a", "type": "text"}, 1]}"#),
+            "options.customFields[1]: invalid type: integer `1`, expected struct Definition"
+        );
+        assert_eq!(
+            error(r#"{"customFields": [{"tag": "a", "type": "text", "maxLength": 1.5}]}"#),
+            "options.customFields[0]: invalid type: floating point `1.5`, expected usize"
+        );
+        assert_eq!(
+            error(r#"{"customFields": [{"type": "text"}]}"#),
+            "options.customFields[0]: missing field `tag`"
+        );
+        assert_eq!(
+            error(r#"{"customFields": "tags"}"#),
+            "options.customFields: must be an array of custom field definitions"
+        );
+        let settings = read(Some(r#"{"customFields": []}"#)).unwrap();
+        assert_eq!(settings.definitions.iter().count(), 0);
     }
 
     #[test]
