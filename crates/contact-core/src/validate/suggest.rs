@@ -28,13 +28,66 @@ pub fn closest<'a>(given: &str, known: impl IntoIterator<Item = &'a str>) -> Opt
         let distance = if candidate == folded {
             0
         } else {
-            strsim::damerau_levenshtein(&folded, &candidate)
+            distance(&folded, &candidate)
         };
         if distance <= within {
             best = Some((distance, name));
         }
     }
     best.map(|(_, name)| name)
+}
+
+/// The Damerau–Levenshtein distance of `a` and `b`: the fewest insertions,
+/// deletions, substitutions and transpositions of adjacent characters that turn one
+/// into the other, with edits allowed between transposed characters (Lowrance and
+/// Wagner's algorithm). The same distance as `strsim::damerau_levenshtein` (tested
+/// below), written for the short names compared here: where each character of `a`
+/// was last seen is kept in a short list, not a hash map.
+fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.is_empty() || b.is_empty() {
+        return a.len().max(b.len());
+    }
+    let width = b.len() + 2;
+    let at = |i: usize, j: usize| i * width + j;
+    let far = a.len() + b.len();
+    let mut d = vec![0; (a.len() + 2) * width];
+    d[0] = far;
+    for i in 0..=a.len() {
+        d[at(i + 1, 0)] = far;
+        d[at(i + 1, 1)] = i;
+    }
+    for j in 0..=b.len() {
+        d[at(0, j + 1)] = far;
+        d[at(1, j + 1)] = j;
+    }
+    // The last row of `a` where each character was seen.
+    let mut last_row: Vec<(char, usize)> = Vec::new();
+    for i in 1..=a.len() {
+        // The last column of `b` in this row where the characters matched.
+        let mut last_column = 0;
+        for j in 1..=b.len() {
+            let k = last_row
+                .iter()
+                .find(|(c, _)| *c == b[j - 1])
+                .map_or(0, |&(_, row)| row);
+            let insertion = d[at(i, j + 1)] + 1;
+            let deletion = d[at(i + 1, j)] + 1;
+            let transposition = d[at(k, last_column)] + (i - k - 1) + 1 + (j - last_column - 1);
+            let mut substitution = d[at(i, j)] + 1;
+            if a[i - 1] == b[j - 1] {
+                last_column = j;
+                substitution -= 1;
+            }
+            d[at(i + 1, j + 1)] = substitution.min(insertion).min(deletion).min(transposition);
+        }
+        match last_row.iter_mut().find(|(c, _)| *c == a[i - 1]) {
+            Some(seen) => seen.1 = i,
+            None => last_row.push((a[i - 1], i)),
+        }
+    }
+    d[at(a.len() + 1, b.len() + 1)]
 }
 
 fn fold(name: &str) -> String {
@@ -80,7 +133,7 @@ fn distance_floor(a: &str, b: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::{closest, fold};
+    use super::{closest, distance, fold};
 
     #[test]
     fn suggests_camel_case_for_snake_case() {
@@ -152,6 +205,30 @@ mod tests {
                 "{}", given
             );
         }
+    }
+
+    proptest::proptest! {
+        /// The distance is strsim's, on strings of few distinct characters (so that
+        /// transpositions and repeats are common) and on any strings.
+        #[test]
+        fn the_distance_is_strsims(
+            a in "[abcé_]{0,12}",
+            b in "[abcé_]{0,12}",
+            c in "\\PC{0,10}",
+            e in "\\PC{0,10}",
+        ) {
+            proptest::prop_assert_eq!(distance(&a, &b), strsim::damerau_levenshtein(&a, &b));
+            proptest::prop_assert_eq!(distance(&c, &e), strsim::damerau_levenshtein(&c, &e));
+        }
+    }
+
+    #[test]
+    fn distances() {
+        assert_eq!(distance("", ""), 0);
+        assert_eq!(distance("", "abc"), 3);
+        assert_eq!(distance("emial", "email"), 1);
+        assert_eq!(distance("ca", "abc"), 2);
+        assert_eq!(distance("firstname", "lastname"), 3);
     }
 
     #[test]
