@@ -18,10 +18,8 @@ pub mod write;
 
 use js_sys::{JsString, TypeError, JSON};
 use options::Settings;
-use serde::Serialize;
 use serde_json::Value;
 use std::cell::RefCell;
-use types::Verdict;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -107,7 +105,7 @@ fn batch_verdict(body: &JsValue, settings: &Settings) -> Result<JsValue, JsValue
         ));
     }
     let text = input_text(body, "batch body")?;
-    to_js(&verdict::batch(&text, &settings.definitions))
+    answer(|out| write::batch(out, &verdict::batch(&text, &settings.definitions)))
 }
 
 /// Validates a contact alone, as the endpoint checks the `contact` of a request
@@ -238,17 +236,18 @@ fn request_verdict(body: &JsValue, settings: &Settings) -> Result<JsValue, JsVal
         ));
     }
     let text = input_text(body, "request body")?;
-    verdict_to_js(&verdict::request(&text, &settings.definitions))
+    answer(|out| write::verdict(out, &verdict::request(&text, &settings.definitions)))
 }
 
 fn contact_verdict(contact: &JsValue, settings: &Settings) -> Result<JsValue, JsValue> {
     let text = input_text(contact, "contact")?;
-    verdict_to_js(&verdict::contact(
+    let verdict = verdict::contact(
         &text,
         settings.mode.unwrap_or_default(),
         settings.lookup_by.unwrap_or_default(),
         &settings.definitions,
-    ))
+    );
+    answer(|out| write::verdict(out, &verdict))
 }
 
 fn field_errors(name: &str, value: &JsValue, settings: &Settings) -> Result<JsValue, JsValue> {
@@ -262,7 +261,7 @@ fn field_errors(name: &str, value: &JsValue, settings: &Settings) -> Result<JsVa
             None => Value::Null,
         },
     };
-    to_js(&verdict::field(name, &value, &settings.definitions))
+    answer(|out| write::field_errors(out, &verdict::field(name, &value, &settings.definitions)))
 }
 
 fn settings(options: Option<OptionsInput>) -> Result<Settings, JsValue> {
@@ -309,27 +308,14 @@ thread_local! {
     static OUT: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(4096));
 }
 
-/// A verdict as a JavaScript value: a valid one written by [`write::valid`], an
-/// invalid one through [`to_js`].
-fn verdict_to_js(verdict: &Verdict) -> Result<JsValue, JsValue> {
-    let Verdict::Valid(valid) = verdict else {
-        return to_js(verdict);
-    };
+/// An answer as a JavaScript value: its JSON text, written by [`write`] into the
+/// kept buffer, through `JSON.parse`. Measured faster on the benchmark corpus than
+/// building the objects one property at a time through the boundary with
+/// serde-wasm-bindgen (benches/RESULTS.md).
+fn answer(write: impl FnOnce(&mut Vec<u8>)) -> Result<JsValue, JsValue> {
     OUT.with_borrow_mut(|out| {
         out.clear();
-        write::valid(out, &valid.contact.0, valid.request.as_ref().map(|r| &r.0));
-        let text = std::str::from_utf8(out).map_err(|e| type_error(&e.to_string()))?;
-        JSON::parse(text)
-    })
-}
-
-/// An answer as a JavaScript value, through JSON text and `JSON.parse`: measured
-/// faster on the benchmark corpus than building the objects one property at a time
-/// through the boundary with serde-wasm-bindgen (benches/RESULTS.md).
-fn to_js(value: &impl Serialize) -> Result<JsValue, JsValue> {
-    OUT.with_borrow_mut(|out| {
-        out.clear();
-        serde_json::to_writer(&mut *out, value).map_err(|e| type_error(&e.to_string()))?;
+        write(out);
         let text = std::str::from_utf8(out).map_err(|e| type_error(&e.to_string()))?;
         JSON::parse(text)
     })
