@@ -55,7 +55,7 @@ pub fn contract() -> Value {
         })).collect::<Vec<_>>(),
         "problem_codes": ProblemCode::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
         "custom_field_types": FieldType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
-        "countries": &country::CODES[..],
+        "countries": country::codes().collect::<Vec<_>>(),
     })
 }
 

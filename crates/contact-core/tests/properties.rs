@@ -126,7 +126,7 @@ fn phone_number() -> impl Strategy<Value = String> {
 
 fn country_code() -> impl Strategy<Value = String> {
     (
-        prop::sample::select(country::CODES.to_vec()),
+        prop::sample::select(country::codes().collect::<Vec<_>>()),
         any::<[bool; 2]>(),
     )
         .prop_map(|(code, lower)| {
