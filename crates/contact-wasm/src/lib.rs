@@ -312,10 +312,10 @@ thread_local! {
 /// kept buffer, through `JSON.parse`. Measured faster on the benchmark corpus than
 /// building the objects one property at a time through the boundary with
 /// serde-wasm-bindgen (benches/RESULTS.md).
-fn answer(write: impl FnOnce(&mut Vec<u8>)) -> Result<JsValue, JsValue> {
+fn answer(render: impl FnOnce(&mut Vec<u8>)) -> Result<JsValue, JsValue> {
     OUT.with_borrow_mut(|out| {
         out.clear();
-        write(out);
+        render(out);
         let text = std::str::from_utf8(out).map_err(|e| type_error(&e.to_string()))?;
         JSON::parse(text)
     })

@@ -37,7 +37,7 @@ pub fn batch(out: &mut Vec<u8>, batch: &BatchVerdict) {
 }
 
 /// An invalid verdict: the server's error body.
-pub fn invalid(out: &mut Vec<u8>, v: &InvalidVerdict) {
+fn invalid(out: &mut Vec<u8>, v: &InvalidVerdict) {
     out.extend_from_slice(br#"{"ok":"#);
     boolean(out, v.ok);
     out.extend_from_slice(br#","code":"#);
@@ -79,7 +79,7 @@ pub fn field_errors(out: &mut Vec<u8>, errors: &[FieldError]) {
 }
 
 /// A valid verdict: `contact`, and `request` for `validateRequest`.
-pub fn valid(out: &mut Vec<u8>, contact: &Record, request: Option<&ContactRequest>) {
+fn valid(out: &mut Vec<u8>, contact: &Record, request: Option<&ContactRequest>) {
     out.extend_from_slice(
         br#"{"ok":true,"code":null,"message":"valid","data":[],"errors":[],"contact":"#,
     );
@@ -222,13 +222,30 @@ mod tests {
     use crate::types::Verdict;
     use contact_core::custom::Definitions;
 
-    fn written(verdict: &Verdict) -> String {
-        let Verdict::Valid(v) = verdict else {
-            panic!("not valid: {verdict:?}");
-        };
+    fn by_writer(write: impl FnOnce(&mut Vec<u8>)) -> String {
         let mut out = Vec::new();
-        valid(&mut out, &v.contact.0, v.request.as_ref().map(|r| &r.0));
+        write(&mut out);
         String::from_utf8(out).unwrap()
+    }
+
+    /// A valid verdict as the writer writes it.
+    fn written(v: &Verdict) -> String {
+        assert!(matches!(v, Verdict::Valid(_)), "not valid: {v:?}");
+        by_writer(|out| verdict(out, v))
+    }
+
+    /// The benchmark corpus (`benches/corpus/requests.json`) and its custom field
+    /// definitions.
+    fn corpus() -> (Value, Definitions) {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../benches/corpus/requests.json"
+        );
+        let corpus: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let definitions =
+            Definitions::new(serde_json::from_value(corpus["customFields"].clone()).unwrap())
+                .unwrap();
+        (corpus, definitions)
     }
 
     #[test]
@@ -249,14 +266,7 @@ mod tests {
     /// entities, every mode) and its contact alone, written both ways.
     #[test]
     fn valid_verdicts_are_written_as_serde_json_writes_them() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../benches/corpus/requests.json"
-        );
-        let corpus: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let definitions =
-            Definitions::new(serde_json::from_value(corpus["customFields"].clone()).unwrap())
-                .unwrap();
+        let (corpus, definitions) = corpus();
         let mut compared = 0;
         for item in corpus["items"].as_array().unwrap() {
             let body = item["body"].as_str().unwrap();
@@ -280,25 +290,12 @@ mod tests {
         assert_eq!(compared, 718);
     }
 
-    fn by_writer(write: impl FnOnce(&mut Vec<u8>)) -> String {
-        let mut out = Vec::new();
-        write(&mut out);
-        String::from_utf8(out).unwrap()
-    }
-
     /// Every request of the benchmark corpus, valid or not, and its contact alone
     /// in every mode and lookup; then batches of its items, twenty at a time, and
     /// each contact field's value checked alone: each answer written both ways.
     #[test]
     fn every_answer_is_written_as_serde_json_writes_it() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../benches/corpus/requests.json"
-        );
-        let corpus: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let definitions =
-            Definitions::new(serde_json::from_value(corpus["customFields"].clone()).unwrap())
-                .unwrap();
+        let (corpus, definitions) = corpus();
         let items = corpus["items"].as_array().unwrap();
         let (mut valid, mut invalid, mut fields) = (0, 0, 0);
         for item in items {
