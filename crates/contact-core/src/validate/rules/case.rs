@@ -10,6 +10,9 @@
 //! "i\u{307}") is written out, and so is the one contextual rule of Unicode's
 //! SpecialCasing: a capital sigma at the end of a word lowers to 'ς', elsewhere to
 //! 'σ', which needs the `Case_Ignorable` and `Cased` properties, kept as ranges.
+//! Runs and ranges are written as LEB128 numbers, each the distance from the one
+//! before (about half the bytes of fixed-width entries), and decoded once, when a
+//! first non-ASCII character needs them.
 //!
 //! `tables.rs` is generated from the standard library itself by the test
 //! `tables_are_the_standard_librarys`, which also checks every character against
@@ -19,6 +22,7 @@
 #[rustfmt::skip]
 mod tables;
 
+use std::sync::OnceLock;
 use tables::{CASED, CASE_IGNORABLE, LOWER};
 
 /// `s.to_lowercase()`: the same string, from smaller tables.
@@ -52,16 +56,72 @@ fn lower(c: char) -> char {
     if code < 0x80 {
         return c.to_ascii_lowercase();
     }
-    let at = LOWER.partition_point(|&(run, _)| run >> 9 <= code);
-    let Some(&(run, offset)) = at.checked_sub(1).map(|i| &LOWER[i]) else {
+    static RUNS: OnceLock<Vec<Run>> = OnceLock::new();
+    let runs = RUNS.get_or_init(|| {
+        let mut bytes = LOWER.iter().copied();
+        let mut start = 0;
+        std::iter::from_fn(|| {
+            start += leb128(&mut bytes)?;
+            let shape = leb128(&mut bytes)?;
+            let zigzag = leb128(&mut bytes)?;
+            let magnitude = (zigzag >> 1) as i32;
+            Some(Run {
+                start,
+                count: (shape >> 1) + 1,
+                step: (shape & 1) + 1,
+                offset: if zigzag & 1 == 1 {
+                    -magnitude
+                } else {
+                    magnitude
+                },
+            })
+        })
+        .collect()
+    });
+    let at = runs.partition_point(|run| run.start <= code);
+    let Some(run) = at.checked_sub(1).map(|i| &runs[i]) else {
         return c;
     };
-    let (start, count, step) = (run >> 9, (run >> 1 & 0xFF) + 1, (run & 1) + 1);
-    let from_start = code - start;
-    if !from_start.is_multiple_of(step) || from_start / step >= count {
+    let from_start = code - run.start;
+    if !from_start.is_multiple_of(run.step) || from_start / run.step >= run.count {
         return c;
     }
-    char::from_u32(code.wrapping_add_signed(offset)).unwrap_or(c)
+    char::from_u32(code.wrapping_add_signed(run.offset)).unwrap_or(c)
+}
+
+/// `count` characters from `start`, `step` apart, that lower by `offset`.
+struct Run {
+    start: u32,
+    count: u32,
+    step: u32,
+    offset: i32,
+}
+
+/// The next unsigned LEB128 number of a table: seven bits a byte, low bits first,
+/// the high bit set on every byte but the last.
+fn leb128(bytes: &mut impl Iterator<Item = u8>) -> Option<u32> {
+    let (mut value, mut shift) = (0, 0);
+    loop {
+        let byte = bytes.next()?;
+        value |= u32::from(byte & 0x7F) << shift;
+        if byte < 0x80 {
+            return Some(value);
+        }
+        shift += 7;
+    }
+}
+
+/// A table of ranges, each written as its distance from the end of the one before
+/// and its length, read as `start..end` pairs.
+fn ranges(table: &[u8]) -> Vec<(u32, u32)> {
+    let mut bytes = table.iter().copied();
+    let mut end = 0;
+    std::iter::from_fn(|| {
+        let start = end + leb128(&mut bytes)?;
+        end = start + leb128(&mut bytes)?;
+        Some((start, end))
+    })
+    .collect()
 }
 
 /// Unicode's Final_Sigma: 'ς' where the capital sigma at byte `i` ends a word (a
@@ -78,17 +138,19 @@ fn sigma(s: &str, i: usize) -> char {
 }
 
 fn cased_after_ignorable(mut chars: impl Iterator<Item = char>) -> bool {
+    static IGNORABLE: OnceLock<Vec<(u32, u32)>> = OnceLock::new();
+    static CASED_ONLY: OnceLock<Vec<(u32, u32)>> = OnceLock::new();
+    let ignorable = IGNORABLE.get_or_init(|| ranges(&CASE_IGNORABLE));
     chars
-        .find(|&c| !in_ranges(&CASE_IGNORABLE, c))
-        .is_some_and(|c| in_ranges(&CASED, c))
+        .find(|&c| !in_ranges(ignorable, c))
+        .is_some_and(|c| in_ranges(CASED_ONLY.get_or_init(|| ranges(&CASED)), c))
 }
 
-/// Whether `c` is in ranges packed as `start << 11 | (length - 1)`.
-fn in_ranges(ranges: &[u32], c: char) -> bool {
+/// Whether `c` is in one of these sorted `start..end` ranges.
+fn in_ranges(ranges: &[(u32, u32)], c: char) -> bool {
     let code = c as u32;
-    let at = ranges.partition_point(|&range| range >> 11 <= code);
-    at.checked_sub(1)
-        .is_some_and(|i| code - (ranges[i] >> 11) <= ranges[i] & 0x7FF)
+    let at = ranges.partition_point(|&(start, _)| start <= code);
+    at.checked_sub(1).is_some_and(|i| code < ranges[i].1)
 }
 
 #[cfg(test)]
@@ -209,49 +271,74 @@ mod tests {
              //! standard library's own case mapping: do not edit.\n\n",
         );
         out.push_str(
-            "/// Lower-case runs: `start << 9 | (count - 1) << 1 | (step - 1)`, and the offset.\n",
+            "/// Lower-case runs, each three LEB128 numbers: its start's distance from the\n\
+             /// start before, `(count - 1) << 1 | (step - 1)`, and the offset, zigzag-coded\n\
+             /// (`offset << 1`, or `-offset << 1 | 1` when negative).\n",
         );
-        out.push_str(&format!(
-            "pub static LOWER: [(u32, i32); {}] = [\n",
-            runs.len()
-        ));
-        for (start, count, step, offset) in &runs {
-            let packed = start << 9 | (count - 1) << 1 | (step - 1);
-            out.push_str(&format!("    (0x{packed:08X}, {offset}),\n"));
+        let mut lower = Vec::new();
+        let mut previous = 0;
+        for &(start, count, step, offset) in &runs {
+            let zigzag = if offset < 0 {
+                offset.unsigned_abs() << 1 | 1
+            } else {
+                offset.unsigned_abs() << 1
+            };
+            for n in [start - previous, (count - 1) << 1 | (step - 1), zigzag] {
+                leb128_write(&mut lower, n);
+            }
+            previous = start;
         }
-        out.push_str("];\n\n");
+        out.push_str(&bytes_static("LOWER", &lower));
         for (name, doc, set) in [
             ("CASE_IGNORABLE", "Case_Ignorable", &ignorable),
             ("CASED", "Cased, less what is also Case_Ignorable", &cased),
         ] {
-            let ranges = ranges(set);
-            out.push_str(&format!(
-                "/// {doc}: ranges, `start << 11 | (length - 1)`.\npub static {name}: [u32; {}] = [\n",
-                ranges.len()
-            ));
-            for chunk in ranges.chunks(6) {
-                let line: Vec<String> = chunk.iter().map(|r| format!("0x{r:08X}")).collect();
-                out.push_str(&format!("    {},\n", line.join(", ")));
+            let mut table = Vec::new();
+            let mut end = 0;
+            for (start, length) in ranges(set) {
+                leb128_write(&mut table, start - end);
+                leb128_write(&mut table, length);
+                end = start + length;
             }
-            out.push_str("];\n\n");
+            out.push_str(&format!(
+                "/// {doc}: ranges, each two LEB128 numbers: its start's distance from the\n\
+                 /// end of the range before, and its length.\n"
+            ));
+            out.push_str(&bytes_static(name, &table));
         }
         out.truncate(out.trim_end().len());
         out.push('\n');
         out
     }
 
-    /// Sorted code points as packed ranges of at most 2048.
-    fn ranges(codes: &[u32]) -> Vec<u32> {
+    fn leb128_write(out: &mut Vec<u8>, mut n: u32) {
+        while n >= 0x80 {
+            out.push(n as u8 | 0x80);
+            n >>= 7;
+        }
+        out.push(n as u8);
+    }
+
+    /// A byte table as Rust source, sixteen bytes a line.
+    fn bytes_static(name: &str, bytes: &[u8]) -> String {
+        let mut out = format!("pub static {name}: [u8; {}] = *b\"\\\n", bytes.len());
+        for chunk in bytes.chunks(16) {
+            let line: String = chunk.iter().map(|b| format!("\\x{b:02x}")).collect();
+            out.push_str(&format!("    {line}\\\n"));
+        }
+        out.push_str("\";\n\n");
+        out
+    }
+
+    /// Sorted code points as ranges: start and length.
+    fn ranges(codes: &[u32]) -> Vec<(u32, u32)> {
         let mut ranges: Vec<(u32, u32)> = Vec::new();
         for &code in codes {
             match ranges.last_mut() {
-                Some((start, length)) if *start + *length == code && *length < 2048 => *length += 1,
+                Some((start, length)) if *start + *length == code => *length += 1,
                 _ => ranges.push((code, 1)),
             }
         }
         ranges
-            .into_iter()
-            .map(|(start, length)| start << 11 | (length - 1))
-            .collect()
     }
 }
