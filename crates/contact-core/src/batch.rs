@@ -447,9 +447,13 @@ fn authenticate(body: &Value, gate: &mut impl Gate) -> Result<Caller, Failure> {
 
 /// The entries of `object` under `keys`, as a map of their own.
 fn only(object: &Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
-    keys.iter()
-        .filter_map(|key| object.get(*key).map(|v| (key.to_string(), v.clone())))
-        .collect()
+    let mut map = Map::new();
+    for key in keys {
+        if let Some(value) = object.get(*key) {
+            map.insert(key.to_string(), value.clone());
+        }
+    }
+    map
 }
 
 /// The batch's own options, once the caller is authenticated: unknown top-level keys
