@@ -6,6 +6,7 @@ pub(crate) mod checks;
 pub mod custom;
 pub mod fields;
 pub mod json;
+pub(crate) mod packed;
 pub(crate) mod parse;
 pub mod pattern;
 pub mod problem;

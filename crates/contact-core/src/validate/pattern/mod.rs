@@ -599,7 +599,7 @@ impl<'a> Parser<'a> {
             return Err(PatternError::Syntax("a \\ ends the pattern", at));
         };
         let class = |table: &[u8], negated: bool| {
-            let mut set = Set(tables::ranges(table));
+            let mut set = Set(crate::validate::packed::ranges(table));
             set.normalize();
             Ok(Escape::Class(if negated { set.negated() } else { set }))
         };

@@ -7,6 +7,7 @@
 //!
 //! Each table is a list of ranges, each as two LEB128 numbers: how far its start is
 //! past the previous range's end + 1 (or past 0), and its end minus its start.
+//! `crate::validate::packed::ranges` reads them.
 
 /// `\w`: 796 ranges.
 #[rustfmt::skip]
@@ -101,28 +102,3 @@ pub const DIGIT: &[u8] = &[
 pub const SPACE: &[u8] = &[
     9, 4, 18, 0, 100, 0, 26, 0, 223, 43, 0, 255, 18, 10, 29, 1, 5, 0, 47, 0, 160, 31, 0,
 ];
-
-/// The ranges of a table.
-pub fn ranges(table: &[u8]) -> Vec<(u32, u32)> {
-    let mut bytes = table.iter();
-    let mut number = || {
-        let mut value = 0u32;
-        let mut shift = 0;
-        for &b in bytes.by_ref() {
-            value |= u32::from(b & 0x7F) << shift;
-            if b & 0x80 == 0 {
-                return Some(value);
-            }
-            shift += 7;
-        }
-        None
-    };
-    let mut out = Vec::new();
-    let mut next = 0u32;
-    while let (Some(gap), Some(length)) = (number(), number()) {
-        let start = next + gap;
-        out.push((start, start + length));
-        next = start + length + 1;
-    }
-    out
-}

@@ -22,6 +22,7 @@
 #[rustfmt::skip]
 mod tables;
 
+use crate::validate::packed;
 use std::sync::OnceLock;
 use tables::{CASED, CASE_IGNORABLE, LOWER};
 
@@ -58,12 +59,12 @@ fn lower(c: char) -> char {
     }
     static RUNS: OnceLock<Vec<Run>> = OnceLock::new();
     let runs = RUNS.get_or_init(|| {
-        let mut bytes = LOWER.iter().copied();
+        let mut numbers = packed::numbers(&LOWER);
         let mut start = 0;
         std::iter::from_fn(|| {
-            start += leb128(&mut bytes)?;
-            let shape = leb128(&mut bytes)?;
-            let zigzag = leb128(&mut bytes)?;
+            start += numbers.next()?;
+            let shape = numbers.next()?;
+            let zigzag = numbers.next()?;
             let magnitude = (zigzag >> 1) as i32;
             Some(Run {
                 start,
@@ -97,33 +98,6 @@ struct Run {
     offset: i32,
 }
 
-/// The next unsigned LEB128 number of a table: seven bits a byte, low bits first,
-/// the high bit set on every byte but the last.
-fn leb128(bytes: &mut impl Iterator<Item = u8>) -> Option<u32> {
-    let (mut value, mut shift) = (0, 0);
-    loop {
-        let byte = bytes.next()?;
-        value |= u32::from(byte & 0x7F) << shift;
-        if byte < 0x80 {
-            return Some(value);
-        }
-        shift += 7;
-    }
-}
-
-/// A table of ranges, each written as its distance from the end of the one before
-/// and its length, read as `start..end` pairs.
-fn ranges(table: &[u8]) -> Vec<(u32, u32)> {
-    let mut bytes = table.iter().copied();
-    let mut end = 0;
-    std::iter::from_fn(|| {
-        let start = end + leb128(&mut bytes)?;
-        end = start + leb128(&mut bytes)?;
-        Some((start, end))
-    })
-    .collect()
-}
-
 /// Unicode's Final_Sigma: 'ς' where the capital sigma at byte `i` ends a word (a
 /// cased letter before it and none after it, case-ignorable characters between
 /// skipped), 'σ' elsewhere.
@@ -140,17 +114,17 @@ fn sigma(s: &str, i: usize) -> char {
 fn cased_after_ignorable(mut chars: impl Iterator<Item = char>) -> bool {
     static IGNORABLE: OnceLock<Vec<(u32, u32)>> = OnceLock::new();
     static CASED_ONLY: OnceLock<Vec<(u32, u32)>> = OnceLock::new();
-    let ignorable = IGNORABLE.get_or_init(|| ranges(&CASE_IGNORABLE));
+    let ignorable = IGNORABLE.get_or_init(|| packed::ranges(&CASE_IGNORABLE));
     chars
         .find(|&c| !in_ranges(ignorable, c))
-        .is_some_and(|c| in_ranges(CASED_ONLY.get_or_init(|| ranges(&CASED)), c))
+        .is_some_and(|c| in_ranges(CASED_ONLY.get_or_init(|| packed::ranges(&CASED)), c))
 }
 
-/// Whether `c` is in one of these sorted `start..end` ranges.
+/// Whether `c` is in one of these sorted, inclusive ranges.
 fn in_ranges(ranges: &[(u32, u32)], c: char) -> bool {
     let code = c as u32;
     let at = ranges.partition_point(|&(start, _)| start <= code);
-    at.checked_sub(1).is_some_and(|i| code < ranges[i].1)
+    at.checked_sub(1).is_some_and(|i| code <= ranges[i].1)
 }
 
 #[cfg(test)]
@@ -294,15 +268,15 @@ mod tests {
             ("CASED", "Cased, less what is also Case_Ignorable", &cased),
         ] {
             let mut table = Vec::new();
-            let mut end = 0;
+            let mut next = 0;
             for (start, length) in ranges(set) {
-                leb128_write(&mut table, start - end);
-                leb128_write(&mut table, length);
-                end = start + length;
+                leb128_write(&mut table, start - next);
+                leb128_write(&mut table, length - 1);
+                next = start + length;
             }
             out.push_str(&format!(
-                "/// {doc}: ranges, each two LEB128 numbers: its start's distance from the\n\
-                 /// end of the range before, and its length.\n"
+                "/// {doc}: ranges, each two LEB128 numbers: how far its start is past the\n\
+                 /// end of the range before + 1 (or past 0), and its end minus its start.\n"
             ));
             out.push_str(&bytes_static(name, &table));
         }
