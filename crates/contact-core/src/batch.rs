@@ -29,7 +29,7 @@ use crate::store::read_many::{entities_by_name_statement, Keys, ManyRead};
 use crate::store::{decide, sql, state, Action, Context, Decision, Statement, WritePlan};
 use crate::validate::problem::{Code, Failure, Problem, ProblemCode};
 use crate::validate::read::unknown_key;
-use crate::validate::{self as checks, type_name, Caller, Draft};
+use crate::validate::{self as checks, parse, type_name, Caller, Draft};
 use crate::ContactRequest;
 use serde_json::{json, Map, Value};
 
@@ -122,29 +122,10 @@ pub fn parse(text: &str) -> Result<Value, Failure> {
     if text.len() > MAX_BATCH_BODY_BYTES {
         return Err(too_large(Some(text.len())));
     }
-    if text.len() <= crate::validate::request::MAX_BODY_BYTES {
-        // The single endpoint's parser, its messages included.
-        return checks::parse_body(text);
-    }
-    let value = crate::json::from_str(text).map_err(|e| {
-        let detail = e.to_string();
-        let detail = if detail.contains("recursion limit") {
-            "nesting is too deep".to_string()
-        } else if let Some(at) = detail.find("duplicate key") {
-            detail[at..].to_string()
-        } else {
-            format!("syntax error at line {} column {}", e.line(), e.column())
-        };
-        Failure::new(
-            Code::InvalidJson,
-            format!("The request body is not valid JSON: {detail}"),
-        )
-    })?;
+    // The single endpoint's parser and messages, with the batch's own size limit.
+    let value = crate::json::from_str(text).map_err(parse::invalid_json)?;
     if !value.is_object() {
-        return Err(Failure::new(
-            Code::InvalidJson,
-            "The request body must be a JSON object",
-        ));
+        return Err(parse::not_an_object());
     }
     Ok(value)
 }
@@ -777,6 +758,50 @@ fn prefixed(index: usize, failure: Failure) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A batch body larger than a single request's limit fails to parse with the
+    /// messages a small one gets.
+    #[test]
+    fn a_large_body_that_does_not_parse_has_the_single_endpoints_messages() {
+        let padding = "x".repeat(crate::validate::request::MAX_BODY_BYTES);
+        let message = |text: &str| parse(text).unwrap_err().message;
+        for (small, large) in [
+            ("{\"a\":1", format!("{{\"pad\":\"{padding}\",\"a\":1")),
+            (
+                "{\"a\":1,\"a\":2}",
+                format!("{{\"pad\":\"{padding}\",\"a\":1,\"a\":2}}"),
+            ),
+            ("{\"a\":1,}", format!("{{\"pad\":\"{padding}\",\"a\":1,}}")),
+            ("[]", format!("[\"{padding}\"]")),
+        ] {
+            assert!(large.len() > crate::validate::request::MAX_BODY_BYTES);
+            let (small, large) = (message(small), message(&large));
+            // The same message, but for the column of the fault.
+            let column = |m: &str| {
+                m.rsplit_once(" column ")
+                    .map_or(m.to_string(), |(head, _)| head.to_string())
+            };
+            assert_eq!(column(&large), column(&small), "{large}");
+        }
+        assert_eq!(
+            message(&format!("{{\"pad\":\"{padding}\",\"a\":1")),
+            format!(
+                "The request body is not valid JSON: unexpected end of input at line 1 column {}",
+                padding.len() + 15
+            )
+        );
+        assert_eq!(
+            message(&format!("{{\"pad\":\"{padding}\",\"a\":1,\"a\":2}}")),
+            format!(
+                "The request body is not valid JSON: duplicate key \"a\" at line 1 column {}",
+                padding.len() + 19
+            )
+        );
+        assert_eq!(
+            message(&format!("{}{}", "[".repeat(200_000), "]".repeat(200_000))),
+            "The request body is not valid JSON: nesting is too deep"
+        );
+    }
 
     #[test]
     fn items_must_be_an_array_of_one_to_a_hundred_objects() {

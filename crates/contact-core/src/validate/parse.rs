@@ -44,12 +44,12 @@ pub(crate) fn read_text(text: &str) -> Result<Body<'_>, Failure> {
 
 /// The `INVALID_JSON` failure of text that does not parse.
 pub(crate) fn invalid_json(e: serde_json::Error) -> Failure {
+    // serde_json writes an error's message, then " at line L column C".
     let text = e.to_string();
-    let detail = if text.contains("recursion limit") {
+    let detail = if text.starts_with("recursion limit") {
         "nesting is too deep".to_string()
-    } else if let Some(at) = text.find("duplicate key") {
-        // serde_json appends " at line L column C" to custom errors.
-        text[at..].to_string()
+    } else if text.starts_with("duplicate key") {
+        text
     } else {
         format!(
             "{} at line {} column {}",

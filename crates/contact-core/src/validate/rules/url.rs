@@ -40,7 +40,11 @@ fn parse_host(url: &str) -> Option<&str> {
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return None;
     }
-    let colon = url.find("://")?;
+    // The scheme ends at the first ':'; an http(s) URL's holds none.
+    let colon = url.find(':')?;
+    if !url[colon..].starts_with("://") {
+        return None;
+    }
     let scheme = &url[..colon];
     if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
         return None;
