@@ -253,6 +253,24 @@ test("validateBatch gives each item the verdict validateRequest gives its reques
   assert.throws(() => zc.validateBatch({ ...credentials, items: [] }, { mode: "insert" }), TypeError);
 });
 
+test("a valid request's contact is its normalized request's contact, one object, in the server's key order", () => {
+  const credentials = { api_key: PLACEHOLDERS.$API_KEY, developer_secret: PLACEHOLDERS.$DEVELOPER_SECRET, org_id: PLACEHOLDERS.$ORG_ID, member_id: PLACEHOLDERS.$MEMBER_ID };
+  const contact = { firstName: " Jane ", primaryEmail: "jane@acme.com", country: "gb" };
+  for (const verdict of [zc.validateRequest({ ...credentials, contact }), new zc.Validator().validateRequest(JSON.stringify({ ...credentials, contact }))]) {
+    assert.equal(verdict.ok, true);
+    assert.deepStrictEqual(Object.keys(verdict), ["ok", "code", "message", "data", "errors", "contact", "request"]);
+    assert.deepStrictEqual(verdict.contact, { country: "GB", firstName: "Jane", primaryEmail: "jane@acme.com" });
+    assert.equal(verdict.contact, verdict.request.contact);
+  }
+  const batch = zc.validateBatch({ ...credentials, items: [{ contact }, { contact: { primaryEmail: "b@" } }, { contact: { firstName: "C", primaryEmail: "c@x.io" } }] });
+  assert.deepStrictEqual(batch.items.map((item) => item.ok), [true, false, true]);
+  for (const i of [0, 2]) assert.equal(batch.items[i].contact, batch.items[i].request.contact);
+  assert.deepStrictEqual(batch.items[2].contact, { firstName: "C", primaryEmail: "c@x.io" });
+  assert.equal("contact" in batch.items[1], false);
+  // A contact alone has no request to share it with.
+  assert.deepStrictEqual(zc.validateContact(contact).contact, { country: "GB", firstName: "Jane", primaryEmail: "jane@acme.com" });
+});
+
 // Field by field: each key of each case's contact and entity, checked alone, has
 // exactly the errors the whole request has at that key, less the ones that depend
 // on the whole contact (required, cannot be cleared, id only to find).

@@ -6,7 +6,9 @@
 //! the engine's own `JSON.stringify` and parsed here by serde_json, which is faster
 //! than walking a JavaScript object property by property through the boundary, and
 //! means a string and an object take the same path (the one a request takes over
-//! HTTP). Answers go back the same way, through `JSON.parse`.
+//! HTTP). Answers go back the same way, through `JSON.parse`; a valid request's
+//! contact, which is also its normalized request's, is written and parsed once and
+//! set under both names.
 //!
 //! The plain-Rust half ([`verdict`], [`options`]) tests natively; this file only
 //! converts.
@@ -16,12 +18,14 @@ pub mod types;
 pub mod verdict;
 pub mod write;
 
-use js_sys::{JsString, TypeError, JSON};
+use js_sys::{Array, JsString, TypeError, JSON};
 use options::Settings;
 use serde_json::Value;
 use std::cell::RefCell;
+use types::{BatchVerdict, Verdict};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use write::Contact;
 
 #[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
 #[global_allocator]
@@ -44,6 +48,21 @@ extern "C" {
     /// The options of a validation.
     #[wasm_bindgen(typescript_type = "Options")]
     pub type OptionsInput;
+
+    /// An answer as `JSON.parse` made it: a verdict, or a batch's.
+    type Parsed;
+
+    #[wasm_bindgen(method, getter)]
+    fn request(this: &Parsed) -> Parsed;
+
+    #[wasm_bindgen(method, getter)]
+    fn contact(this: &Parsed) -> JsValue;
+
+    #[wasm_bindgen(method, setter)]
+    fn set_contact(this: &Parsed, contact: &JsValue);
+
+    #[wasm_bindgen(method, getter)]
+    fn items(this: &Parsed) -> Array;
 }
 
 /// Validates a request body exactly as the endpoint does, in the contract's order,
@@ -105,7 +124,17 @@ fn batch_verdict(body: &JsValue, settings: &Settings) -> Result<JsValue, JsValue
         ));
     }
     let text = input_text(body, "batch body")?;
-    answer(|out| write::batch(out, &verdict::batch(&text, &settings.definitions)))
+    let verdict = verdict::batch(&text, &settings.definitions);
+    let answer = answer(|out| write::batch(out, &verdict, Contact::Shared))?;
+    if let BatchVerdict::Items(verdicts) = &verdict {
+        let items = answer.unchecked_ref::<Parsed>().items();
+        for (i, item) in verdicts.items.iter().enumerate() {
+            if matches!(item, Verdict::Valid(_)) {
+                share_contact(items.get(i as u32).unchecked_ref());
+            }
+        }
+    }
+    Ok(answer)
 }
 
 /// Validates a contact alone, as the endpoint checks the `contact` of a request
@@ -236,7 +265,12 @@ fn request_verdict(body: &JsValue, settings: &Settings) -> Result<JsValue, JsVal
         ));
     }
     let text = input_text(body, "request body")?;
-    answer(|out| write::verdict(out, &verdict::request(&text, &settings.definitions)))
+    let verdict = verdict::request(&text, &settings.definitions);
+    let answer = answer(|out| write::verdict(out, &verdict, Contact::Shared))?;
+    if matches!(verdict, Verdict::Valid(_)) {
+        share_contact(answer.unchecked_ref());
+    }
+    Ok(answer)
 }
 
 fn contact_verdict(contact: &JsValue, settings: &Settings) -> Result<JsValue, JsValue> {
@@ -247,7 +281,7 @@ fn contact_verdict(contact: &JsValue, settings: &Settings) -> Result<JsValue, Js
         settings.lookup_by.unwrap_or_default(),
         &settings.definitions,
     );
-    answer(|out| write::verdict(out, &verdict))
+    answer(|out| write::verdict(out, &verdict, Contact::Written))
 }
 
 fn field_errors(name: &str, value: &JsValue, settings: &Settings) -> Result<JsValue, JsValue> {
@@ -319,6 +353,13 @@ fn answer(render: impl FnOnce(&mut Vec<u8>)) -> Result<JsValue, JsValue> {
         let text = std::str::from_utf8(out).map_err(|e| type_error(&e.to_string()))?;
         JSON::parse(text)
     })
+}
+
+/// Sets the `contact` of a valid verdict, written as `null`
+/// ([`write::Contact::Shared`]), to its `request.contact`: one object, the
+/// normalized contact, under both names.
+fn share_contact(verdict: &Parsed) {
+    verdict.set_contact(&verdict.request().contact());
 }
 
 fn type_error(message: &str) -> JsValue {

@@ -347,7 +347,8 @@ pub struct ValidVerdict {
     pub data: Vec<String>,
     #[tsify(type = "[]")]
     pub errors: Vec<FieldError>,
-    /// The normalized contact, as the server stores it.
+    /// The normalized contact, as the server stores it. With a `request`, the same
+    /// object as `request.contact`.
     #[tsify(type = "Contact")]
     pub contact: RecordJson,
     /// `validateRequest` only: the normalized request, secrets left out.

@@ -9,16 +9,27 @@ use contact_core::validate::request::{Change, Record};
 use contact_core::{ContactRequest, LookupBy, Mode};
 use serde_json::Value;
 
+/// How a valid verdict that carries the normalized request writes its `contact`,
+/// the same record as `request.contact`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contact {
+    /// Written out: the text serde_json writes.
+    Written,
+    /// Written as `null`, for the binding to set to the parsed `request.contact`:
+    /// the record is written, decoded and parsed once instead of twice.
+    Shared,
+}
+
 /// The verdict of `validateRequest` or `validateContact`.
-pub fn verdict(out: &mut Vec<u8>, verdict: &Verdict) {
+pub fn verdict(out: &mut Vec<u8>, verdict: &Verdict, contact: Contact) {
     match verdict {
-        Verdict::Valid(v) => valid(out, &v.contact.0, v.request.as_ref().map(|r| &r.0)),
+        Verdict::Valid(v) => valid(out, &v.contact.0, v.request.as_ref().map(|r| &r.0), contact),
         Verdict::Invalid(v) => invalid(out, v),
     }
 }
 
 /// The verdict of `validateBatch`: each item's, or the batch's refusal.
-pub fn batch(out: &mut Vec<u8>, batch: &BatchVerdict) {
+pub fn batch(out: &mut Vec<u8>, batch: &BatchVerdict, contact: Contact) {
     match batch {
         BatchVerdict::Items(items) => {
             out.extend_from_slice(br#"{"ok":"#);
@@ -28,7 +39,7 @@ pub fn batch(out: &mut Vec<u8>, batch: &BatchVerdict) {
                 if i > 0 {
                     out.push(b',');
                 }
-                verdict(out, item);
+                verdict(out, item, contact);
             }
             out.extend_from_slice(b"]}");
         }
@@ -79,11 +90,15 @@ pub fn field_errors(out: &mut Vec<u8>, errors: &[FieldError]) {
 }
 
 /// A valid verdict: `contact`, and `request` for `validateRequest`.
-fn valid(out: &mut Vec<u8>, contact: &Record, request: Option<&ContactRequest>) {
+fn valid(out: &mut Vec<u8>, contact: &Record, request: Option<&ContactRequest>, how: Contact) {
     out.extend_from_slice(
         br#"{"ok":true,"code":null,"message":"valid","data":[],"errors":[],"contact":"#,
     );
-    record(out, contact);
+    if request.is_some() && how == Contact::Shared {
+        out.extend_from_slice(b"null");
+    } else {
+        record(out, contact);
+    }
     if let Some(r) = request {
         // The keys of `ContactRequest::to_json`, in its (sorted) order.
         out.extend_from_slice(br#","request":{"contact":"#);
@@ -188,12 +203,23 @@ fn string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    let mut i = 0;
+    while i < bytes.len() {
+        // Eight bytes at a time while none of them needs an escape.
+        if let Some(eight) = bytes.get(i..i + 8) {
+            let word = u64::from_le_bytes(eight.try_into().unwrap_or_default());
+            if !may_need_escape(word) {
+                i += 8;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        i += 1;
         if b >= 0x20 && b != b'"' && b != b'\\' {
             continue;
         }
-        out.extend_from_slice(&bytes[start..i]);
-        start = i + 1;
+        out.extend_from_slice(&bytes[start..i - 1]);
+        start = i;
         match b {
             b'"' => out.extend_from_slice(b"\\\""),
             b'\\' => out.extend_from_slice(b"\\\\"),
@@ -216,6 +242,23 @@ fn string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// Whether any of the eight bytes of `word` may be a control character, `"` or `\`:
+/// true whenever one is (the bytes are then looked at one by one), and rarely when
+/// none is. Subtracting 0x01 from every byte sets the high bit of each zero byte
+/// (and, by the borrow, perhaps of bytes above it), subtracting 0x20 that of each
+/// byte below 0x20; bytes whose own high bit is set are left out. `"` and `\` are
+/// the zero bytes of the word xor-ed with them.
+fn may_need_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    control
+        | zero_byte(word ^ (ONES * u64::from(b'"')))
+        | zero_byte(word ^ (ONES * u64::from(b'\\')))
+        != 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,7 +274,7 @@ mod tests {
     /// A valid verdict as the writer writes it.
     fn written(v: &Verdict) -> String {
         assert!(matches!(v, Verdict::Valid(_)), "not valid: {v:?}");
-        by_writer(|out| verdict(out, v))
+        by_writer(|out| verdict(out, v, Contact::Written))
     }
 
     /// The benchmark corpus (`benches/corpus/requests.json`) and its custom field
@@ -248,6 +291,46 @@ mod tests {
         (corpus, definitions)
     }
 
+    proptest::proptest! {
+        /// Any string, its escapes at any place of an eight-byte word.
+        #[test]
+        fn any_string_is_escaped_as_serde_json_escapes_it(
+            s in "[a-z\"\\\\\u{0}-\u{1f}\u{7f}é€𝄞 ]{0,40}"
+        ) {
+            let mut out = Vec::new();
+            string(&mut out, &s);
+            proptest::prop_assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(&s).unwrap()
+            );
+        }
+    }
+
+    /// Every byte value, in every place of a word, is found when it needs an
+    /// escape.
+    #[test]
+    fn a_byte_that_needs_an_escape_is_found_in_any_place() {
+        for b in 0..=u8::MAX {
+            let needs = b < 0x20 || b == b'"' || b == b'\\';
+            for place in 0..8 {
+                for fill in [b'a', 0x80, 0xFF, 0x21] {
+                    let mut bytes = [fill; 8];
+                    bytes[place] = b;
+                    if needs {
+                        assert!(
+                            may_need_escape(u64::from_le_bytes(bytes)),
+                            "{b:#x} at {place}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(!may_need_escape(u64::from_le_bytes(*b"plain ok")));
+        assert!(!may_need_escape(u64::from_le_bytes(
+            *b"\xc3\xa9\xe2\x82\xac~~~"
+        )));
+    }
+
     #[test]
     fn strings_are_escaped_as_serde_json_escapes_them() {
         let mut every: String = (0u8..0x80).map(char::from).collect();
@@ -260,6 +343,53 @@ mod tests {
                 serde_json::to_string(s).unwrap()
             );
         }
+    }
+
+    /// An answer written with shared contacts, parsed, with every `contact` written
+    /// as `null` set to its `request.contact`, as the binding sets it; a contact
+    /// written out where it should be shared fails.
+    fn shared(text: &str) -> Value {
+        fn fill(verdict: &mut Value) {
+            if let Some(request) = verdict.get("request") {
+                assert_eq!(verdict["contact"], Value::Null, "not shared: {verdict}");
+                verdict["contact"] = request["contact"].clone();
+            }
+        }
+        let mut answer: Value = serde_json::from_str(text).unwrap();
+        match answer.get_mut("items").and_then(Value::as_array_mut) {
+            Some(items) => items.iter_mut().for_each(fill),
+            None => fill(&mut answer),
+        }
+        answer
+    }
+
+    /// A valid request's contact, shared, is written once, as `null` where the
+    /// binding puts `request.contact`: the answer is then the one written out. A
+    /// contact alone, with no request, is written out either way.
+    #[test]
+    fn a_shared_contact_is_written_once() {
+        let (corpus, definitions) = corpus();
+        let mut compared = 0;
+        for item in corpus["items"].as_array().unwrap() {
+            let v = crate::verdict::request(item["body"].as_str().unwrap(), &definitions);
+            let text = by_writer(|out| verdict(out, &v, Contact::Shared));
+            assert_eq!(shared(&text), serde_json::to_value(&v).unwrap());
+            if matches!(v, Verdict::Valid(_)) {
+                assert!(text.contains(r#","contact":null,"request":{"contact":{"#));
+                compared += 1;
+            }
+        }
+        assert_eq!(compared, 718);
+        let alone = crate::verdict::contact(
+            r#"{"primaryEmail":"jane@acme.com"}"#,
+            Mode::Upsert,
+            LookupBy::Email,
+            &definitions,
+        );
+        assert_eq!(
+            by_writer(|out| verdict(out, &alone, Contact::Shared)),
+            serde_json::to_string(&alone).unwrap()
+        );
     }
 
     /// Every valid request of the benchmark corpus (the seed's custom fields, tags,
@@ -325,7 +455,7 @@ mod tests {
             }
             for v in &verdicts {
                 assert_eq!(
-                    by_writer(|out| verdict(out, v)),
+                    by_writer(|out| verdict(out, v, Contact::Written)),
                     serde_json::to_string(v).unwrap()
                 );
                 match v {
@@ -364,8 +494,12 @@ mod tests {
             for text in [body.to_string(), body["items"].to_string(), "{".into()] {
                 let answer = crate::verdict::batch(&text, &definitions);
                 assert_eq!(
-                    by_writer(|out| batch(out, &answer)),
+                    by_writer(|out| batch(out, &answer, Contact::Written)),
                     serde_json::to_string(&answer).unwrap()
+                );
+                assert_eq!(
+                    shared(&by_writer(|out| batch(out, &answer, Contact::Shared))),
+                    serde_json::to_value(&answer).unwrap()
                 );
                 batches += 1;
             }
@@ -384,7 +518,7 @@ mod tests {
             LookupBy::Email,
             &Definitions::default(),
         );
-        let text = by_writer(|out| verdict(out, &v));
+        let text = by_writer(|out| verdict(out, &v, Contact::Written));
         assert_eq!(text, serde_json::to_string(&v).unwrap());
         assert!(text.ends_with(r#","errors_omitted":252}"#), "{text}");
     }
