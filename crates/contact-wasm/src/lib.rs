@@ -18,11 +18,33 @@ pub mod types;
 pub mod verdict;
 pub mod write;
 
+/// Request bodies the tests share.
+#[cfg(test)]
+pub(crate) mod test_bodies {
+    use serde_json::Value;
+
+    /// `rest`'s keys with credentials valid in form.
+    pub(crate) fn with_credentials(rest: Value) -> Value {
+        let Value::Object(mut body) = rest else {
+            panic!("not an object: {rest}");
+        };
+        for (key, value) in [
+            ("api_key", format!("zak_{}", "b".repeat(64))),
+            ("developer_secret", format!("zdk_{}", "a".repeat(64))),
+            ("org_id", "0b6f3c52-7d3e-4a51-9a43-2f1c8e5d7a10".into()),
+            ("member_id", "5e2d8a41-93b7-4c0f-8e16-b4a7c9d2e3f8".into()),
+        ] {
+            body.insert(key.into(), value.into());
+        }
+        Value::Object(body)
+    }
+}
+
 use js_sys::{Array, JsString, TypeError, JSON};
 use options::Settings;
 use serde_json::Value;
 use std::cell::RefCell;
-use types::{BatchVerdict, Verdict};
+use types::BatchVerdict;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use write::Contact;
@@ -129,7 +151,7 @@ fn batch_verdict(body: &JsValue, settings: &Settings) -> Result<JsValue, JsValue
     if let BatchVerdict::Items(verdicts) = &verdict {
         let items = answer.unchecked_ref::<Parsed>().items();
         for (i, item) in verdicts.items.iter().enumerate() {
-            if matches!(item, Verdict::Valid(_)) {
+            if Contact::Shared.left_to_binding(item) {
                 share_contact(items.get(i as u32).unchecked_ref());
             }
         }
@@ -267,7 +289,7 @@ fn request_verdict(body: &JsValue, settings: &Settings) -> Result<JsValue, JsVal
     let text = input_text(body, "request body")?;
     let verdict = verdict::request(&text, &settings.definitions);
     let answer = answer(|out| write::verdict(out, &verdict, Contact::Shared))?;
-    if matches!(verdict, Verdict::Valid(_)) {
+    if Contact::Shared.left_to_binding(&verdict) {
         share_contact(answer.unchecked_ref());
     }
     Ok(answer)
@@ -355,8 +377,8 @@ fn answer(render: impl FnOnce(&mut Vec<u8>)) -> Result<JsValue, JsValue> {
     })
 }
 
-/// Sets the `contact` of a valid verdict, written as `null`
-/// ([`write::Contact::Shared`]), to its `request.contact`: one object, the
+/// Sets the `contact` of a verdict written as `null`
+/// ([`write::Contact::left_to_binding`]) to its `request.contact`: one object, the
 /// normalized contact, under both names.
 fn share_contact(verdict: &Parsed) {
     verdict.set_contact(&verdict.request().contact());

@@ -102,6 +102,7 @@ fn error_body(failure: &Failure) -> InvalidVerdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_bodies::with_credentials;
     use serde_json::json;
 
     fn render(verdict: Verdict) -> Value {
@@ -245,18 +246,14 @@ mod tests {
     #[test]
     fn a_batch_answers_each_items_verdict_as_the_server_reports_it() {
         let none = Definitions::default();
-        let body = json!({
-            "api_key": format!("zak_{}", "b".repeat(64)),
-            "developer_secret": format!("zdk_{}", "a".repeat(64)),
-            "org_id": "0b6f3c52-7d3e-4a51-9a43-2f1c8e5d7a10",
-            "member_id": "5e2d8a41-93b7-4c0f-8e16-b4a7c9d2e3f8",
+        let body = with_credentials(json!({
             "mode": "insert",
             "items": [
                 {"contact": {"firstName": "Jane", "primaryEmail": "jane@acme.com"}, "entity": {"name": "Acme"}},
                 {"contact": {"firstName": "Bob", "primaryEmail": "bob@"}},
                 {"entity": {"name": "Acme"}}
             ]
-        });
+        }));
         let got = render_batch(batch(&body.to_string(), &none));
         assert_eq!(got["ok"], false);
         assert_eq!(got["code"], Value::Null);
@@ -282,13 +279,7 @@ mod tests {
         let none = Definitions::default();
         let got = render_batch(batch(r#"{"items": []}"#, &none));
         assert_eq!(got["code"], "MISSING_API_KEY");
-        let body = json!({
-            "api_key": format!("zak_{}", "b".repeat(64)),
-            "developer_secret": format!("zdk_{}", "a".repeat(64)),
-            "org_id": "0b6f3c52-7d3e-4a51-9a43-2f1c8e5d7a10",
-            "member_id": "5e2d8a41-93b7-4c0f-8e16-b4a7c9d2e3f8",
-            "items": []
-        });
+        let body = with_credentials(json!({ "items": [] }));
         let got = render_batch(batch(&body.to_string(), &none));
         assert_eq!(
             got,

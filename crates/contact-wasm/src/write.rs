@@ -20,10 +20,19 @@ pub enum Contact {
     Shared,
 }
 
+impl Contact {
+    /// Whether `verdict`, written so, leaves its `contact` as `null` for the binding
+    /// to set: a valid verdict with a request, shared.
+    pub fn left_to_binding(self, verdict: &Verdict) -> bool {
+        self == Contact::Shared && matches!(verdict, Verdict::Valid(v) if v.request.is_some())
+    }
+}
+
 /// The verdict of `validateRequest` or `validateContact`.
 pub fn verdict(out: &mut Vec<u8>, verdict: &Verdict, contact: Contact) {
+    let left = contact.left_to_binding(verdict);
     match verdict {
-        Verdict::Valid(v) => valid(out, &v.contact.0, v.request.as_ref().map(|r| &r.0), contact),
+        Verdict::Valid(v) => valid(out, &v.contact.0, v.request.as_ref().map(|r| &r.0), left),
         Verdict::Invalid(v) => invalid(out, v),
     }
 }
@@ -34,14 +43,11 @@ pub fn batch(out: &mut Vec<u8>, batch: &BatchVerdict, contact: Contact) {
         BatchVerdict::Items(items) => {
             out.extend_from_slice(br#"{"ok":"#);
             boolean(out, items.ok);
-            out.extend_from_slice(br#","code":null,"items":["#);
-            for (i, item) in items.items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                verdict(out, item, contact);
-            }
-            out.extend_from_slice(b"]}");
+            out.extend_from_slice(br#","code":null,"items":"#);
+            list(out, b'[', &items.items, b']', |out, item| {
+                verdict(out, item, contact)
+            });
+            out.push(b'}');
         }
         BatchVerdict::Invalid(v) => invalid(out, v),
     }
@@ -55,14 +61,9 @@ fn invalid(out: &mut Vec<u8>, v: &InvalidVerdict) {
     string(out, v.code.as_str());
     out.extend_from_slice(br#","message":"#);
     string(out, &v.message);
-    out.extend_from_slice(br#","data":["#);
-    for (i, line) in v.data.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        string(out, line);
-    }
-    out.extend_from_slice(br#"],"errors":"#);
+    out.extend_from_slice(br#","data":"#);
+    list(out, b'[', &v.data, b']', |out, line| string(out, line));
+    out.extend_from_slice(br#","errors":"#);
     field_errors(out, &v.errors);
     if let Some(n) = v.errors_omitted {
         out.extend_from_slice(br#","errors_omitted":"#);
@@ -73,11 +74,7 @@ fn invalid(out: &mut Vec<u8>, v: &InvalidVerdict) {
 
 /// Field errors, as `validateField` answers them and verdicts list them.
 pub fn field_errors(out: &mut Vec<u8>, errors: &[FieldError]) {
-    out.push(b'[');
-    for (i, e) in errors.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
+    list(out, b'[', errors, b']', |out, e| {
         out.extend_from_slice(br#"{"path":"#);
         string(out, &e.path);
         out.extend_from_slice(br#","code":"#);
@@ -85,16 +82,16 @@ pub fn field_errors(out: &mut Vec<u8>, errors: &[FieldError]) {
         out.extend_from_slice(br#","message":"#);
         string(out, &e.message);
         out.push(b'}');
-    }
-    out.push(b']');
+    });
 }
 
-/// A valid verdict: `contact`, and `request` for `validateRequest`.
-fn valid(out: &mut Vec<u8>, contact: &Record, request: Option<&ContactRequest>, how: Contact) {
+/// A valid verdict: `contact` (`null` when `left` to the binding), and `request` for
+/// `validateRequest`.
+fn valid(out: &mut Vec<u8>, contact: &Record, request: Option<&ContactRequest>, left: bool) {
     out.extend_from_slice(
         br#"{"ok":true,"code":null,"message":"valid","data":[],"errors":[],"contact":"#,
     );
-    if request.is_some() && how == Contact::Shared {
+    if left {
         out.extend_from_slice(b"null");
     } else {
         record(out, contact);
@@ -144,19 +141,14 @@ fn lookup_name(lookup_by: LookupBy) -> &'static str {
 fn record(out: &mut Vec<u8>, record: &Record) {
     let mut changes: Vec<_> = record.changes.iter().collect();
     changes.sort_unstable_by_key(|(field, _)| field.name);
-    out.push(b'{');
-    for (i, (field, change)) in changes.into_iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
+    list(out, b'{', changes, b'}', |out, (field, change)| {
         string(out, field.name);
         out.push(b':');
         match change {
             Change::Set(value) => json(out, value),
             Change::Clear => out.extend_from_slice(b"null"),
         }
-    }
-    out.push(b'}');
+    });
 }
 
 fn json(out: &mut Vec<u8>, value: &Value) {
@@ -166,29 +158,31 @@ fn json(out: &mut Vec<u8>, value: &Value) {
         // Numbers (custom fields only) in serde_json's own digits.
         Value::Number(n) => out.extend_from_slice(n.to_string().as_bytes()),
         Value::String(s) => string(out, s),
-        Value::Array(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                json(out, item);
-            }
-            out.push(b']');
-        }
-        Value::Object(map) => {
-            out.push(b'{');
-            for (i, (key, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                string(out, key);
-                out.push(b':');
-                json(out, item);
-            }
-            out.push(b'}');
-        }
+        Value::Array(items) => list(out, b'[', items, b']', json),
+        Value::Object(map) => list(out, b'{', map, b'}', |out, (key, item)| {
+            string(out, key);
+            out.push(b':');
+            json(out, item);
+        }),
     }
+}
+
+/// `items` between `open` and `close`, each written by `each`, with commas between.
+fn list<T>(
+    out: &mut Vec<u8>,
+    open: u8,
+    items: impl IntoIterator<Item = T>,
+    close: u8,
+    mut each: impl FnMut(&mut Vec<u8>, T),
+) {
+    out.push(open);
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        each(out, item);
+    }
+    out.push(close);
 }
 
 fn boolean(out: &mut Vec<u8>, b: bool) {
@@ -262,6 +256,7 @@ fn may_need_escape(word: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_bodies::with_credentials;
     use crate::types::Verdict;
     use contact_core::custom::Definitions;
 
@@ -484,13 +479,7 @@ mod tests {
                     Value::Object(item)
                 })
                 .collect();
-            let body = serde_json::json!({
-                "api_key": format!("zak_{}", "b".repeat(64)),
-                "developer_secret": format!("zdk_{}", "a".repeat(64)),
-                "org_id": "0b6f3c52-7d3e-4a51-9a43-2f1c8e5d7a10",
-                "member_id": "5e2d8a41-93b7-4c0f-8e16-b4a7c9d2e3f8",
-                "items": items,
-            });
+            let body = with_credentials(serde_json::json!({ "items": items }));
             for text in [body.to_string(), body["items"].to_string(), "{".into()] {
                 let answer = crate::verdict::batch(&text, &definitions);
                 assert_eq!(
@@ -534,17 +523,13 @@ mod tests {
             .unwrap(),
         )
         .unwrap();
-        let body = serde_json::json!({
-            "api_key": format!("zak_{}", "b".repeat(64)),
-            "developer_secret": format!("zdk_{}", "a".repeat(64)),
-            "org_id": "0b6f3c52-7d3e-4a51-9a43-2f1c8e5d7a10",
-            "member_id": "5e2d8a41-93b7-4c0f-8e16-b4a7c9d2e3f8",
+        let body = with_credentials(serde_json::json!({
             "mode": "update", "lookup_by": "phone", "skip_entity": true,
             "contact": {"primaryPhone": "+1 555 0100", "lastName": null,
                         "notes": "line\none\t\"quoted\" \\ é",
                         "customFields": {"seats": 2.5e-7, "vip": false, "interests": ["A\"1"]}},
             "entity": {"name": "Acme"}
-        });
+        }));
         let verdict = crate::verdict::request(&body.to_string(), &definitions);
         assert_eq!(written(&verdict), serde_json::to_string(&verdict).unwrap());
         assert!(written(&verdict).contains(r#""lastName":null"#));
