@@ -10,10 +10,30 @@
 // worst case (3 bytes per UTF-16 unit), shrunk in place to what was written; shorter
 // ones keep the loop, which is faster for them. The edit is made on the exact text
 // of wasm-bindgen's function, so a release that changes it fails the build here.
-import { readFileSync, writeFileSync } from "node:fs";
+//
+// It also copies the functions the Rust code defines in JavaScript (`inline_js`),
+// which wasm-bindgen writes to files under snippets/ and imports, into the glue
+// itself, and removes snippets/: the package stays one JavaScript file, and a page
+// loads no second one before its first verdict.
+import { readFileSync, writeFileSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
 
 const file = process.argv[2];
-const glue = readFileSync(file, "utf8");
+let glue = readFileSync(file, "utf8");
+const fail = (why) => {
+  console.error(`npm-glue: ${file}: ${why}`);
+  process.exit(1);
+};
+const snippetImport = /^import \* as (import\d+) from "\.\/(snippets\/[^"]+\.js)";?$/gm;
+for (const [line, binding, path] of [...glue.matchAll(snippetImport)]) {
+  const source = readFileSync(join(dirname(file), path), "utf8");
+  const names = [...source.matchAll(/^export function (\w+)\(/gm)].map((m) => m[1]);
+  if (names.length === 0 || /^export (?!function )/m.test(source)) fail(`${path} exports something other than functions`);
+  const body = source.replace(/^export function /gm, "function ");
+  glue = glue.replace(line, `const ${binding} = (() => {\n${body.trimEnd()}\nreturn { ${names.join(", ")} };\n})();`);
+}
+if (/snippets\//.test(glue.replace(/^\s*"\.\/snippets\/[^"]+": import\d+,$/gm, ""))) fail("imports a snippet it cannot inline");
+rmSync(join(dirname(file), "snippets"), { recursive: true, force: true });
 const anchor = `function passStringToWasm0(arg, malloc, realloc) {
     if (realloc === undefined) {
         const buf = cachedTextEncoder.encode(arg);
@@ -43,8 +63,5 @@ const replacement = `function passStringToWasm0(arg, malloc, realloc) {
 
     let len = arg.length;`;
 const at = glue.indexOf(anchor);
-if (at < 0 || glue.indexOf(anchor, at + 1) >= 0) {
-  console.error(`npm-glue: ${file} does not hold wasm-bindgen's passStringToWasm0 as expected, once`);
-  process.exit(1);
-}
+if (at < 0 || glue.indexOf(anchor, at + 1) >= 0) fail("does not hold wasm-bindgen's passStringToWasm0 as expected, once");
 writeFileSync(file, glue.replace(anchor, replacement));

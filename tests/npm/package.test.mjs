@@ -271,6 +271,35 @@ test("a valid request's contact is its normalized request's contact, one object,
   assert.deepStrictEqual(zc.validateContact(contact).contact, { country: "GB", firstName: "Jane", primaryEmail: "jane@acme.com" });
 });
 
+// A valid contact whose text is already its normalized text is parsed as it came;
+// any other is written out normalized first. The verdicts cannot tell the two apart.
+test("a valid contact's verdict is the same whether its input was already normalized or not", () => {
+  const want = '{"ok":true,"code":null,"message":"valid","data":[],"errors":[],"contact":{"firstName":"Jane","primaryEmail":"jane@acme.com"}}';
+  const normalized = { firstName: "Jane", primaryEmail: "jane@acme.com" };
+  const inputs = [
+    JSON.stringify(normalized), // the normalized text itself
+    normalized,
+    '{ "firstName": "Jane", "primaryEmail": "jane@acme.com" }', // spaced
+    { primaryEmail: "jane@acme.com", firstName: "Jane" }, // keys in another order
+    { firstName: " Jane ", primaryEmail: "jane@acme.com" }, // a name to trim
+  ];
+  const validator = new zc.Validator();
+  for (const input of inputs) {
+    for (const verdict of [zc.validateContact(input), validator.validateContact(input)]) {
+      assert.equal(JSON.stringify(verdict), want, JSON.stringify(input));
+      assert.deepStrictEqual(Object.keys(verdict), ["ok", "code", "message", "data", "errors", "contact"]);
+      assert.notEqual(verdict.contact, input);
+    }
+  }
+  // Each verdict is its own: changing one changes no other.
+  const [a, b] = [validator.validateContact(normalized), validator.validateContact(normalized)];
+  a.contact.firstName = "Changed";
+  a.errors.push("x");
+  assert.equal(b.contact.firstName, "Jane");
+  assert.deepStrictEqual(b.errors, []);
+  assert.equal(normalized.firstName, "Jane");
+});
+
 // Field by field: each key of each case's contact and entity, checked alone, has
 // exactly the errors the whole request has at that key, less the ones that depend
 // on the whole contact (required, cannot be cleared, id only to find).

@@ -138,7 +138,7 @@ fn lookup_name(lookup_by: LookupBy) -> &'static str {
 }
 
 /// A record as `Record::to_json` renders it: its fields by name.
-fn record(out: &mut Vec<u8>, record: &Record) {
+pub fn record(out: &mut Vec<u8>, record: &Record) {
     let mut changes: Vec<_> = record.changes.iter().collect();
     changes.sort_unstable_by_key(|(field, _)| field.name);
     list(out, b'{', changes, b'}', |out, (field, change)| {
