@@ -24,14 +24,23 @@ const fail = (why) => {
   console.error(`npm-glue: ${file}: ${why}`);
   process.exit(1);
 };
-const snippetImport = /^import \* as (import\d+) from "\.\/(snippets\/[^"]+\.js)";?$/gm;
-for (const [line, binding, path] of [...glue.matchAll(snippetImport)]) {
-  const source = readFileSync(join(dirname(file), path), "utf8");
-  const names = [...source.matchAll(/^export function (\w+)\(/gm)].map((m) => m[1]);
-  if (names.length === 0 || /^export (?!function )/m.test(source)) fail(`${path} exports something other than functions`);
-  const body = source.replace(/^export function /gm, "function ");
-  glue = glue.replace(line, `const ${binding} = (() => {\n${body.trimEnd()}\nreturn { ${names.join(", ")} };\n})();`);
-}
+// wasm-bindgen imports a snippet as a namespace (for the wasm module's imports) and,
+// when the glue wraps one of its functions, by name too.
+const snippetImport = /^import (\* as (\w+)|\{ ([\w, ]+) \}) from (["'])\.\/(snippets\/[^"']+\.js)\4;?\n/gm;
+const inlined = new Map(); // snippet path → its function names
+glue = glue.replace(snippetImport, (_, __, namespace, named, ___, path) => {
+  let declared = "";
+  if (!inlined.has(path)) {
+    const source = readFileSync(join(dirname(file), path), "utf8");
+    const names = [...source.matchAll(/^export function (\w+)\(/gm)].map((m) => m[1]);
+    if (names.length === 0 || /^export (?!function )/m.test(source)) fail(`${path} exports something other than functions`);
+    if (names.some((n) => new RegExp(`\\b(function|const|let|var) ${n}\\b`).test(glue))) fail(`${path} declares a name the glue declares`);
+    inlined.set(path, names);
+    declared = `${source.replace(/^export function /gm, "function ").trimEnd()}\n`;
+  }
+  if (named && named.split(",").some((n) => !inlined.get(path).includes(n.trim()))) fail(`imports ${named} from ${path}, which does not declare them all`);
+  return declared + (namespace ? `const ${namespace} = { ${inlined.get(path).join(", ")} };\n` : "");
+});
 if (/snippets\//.test(glue.replace(/^\s*"\.\/snippets\/[^"]+": import\d+,$/gm, ""))) fail("imports a snippet it cannot inline");
 rmSync(join(dirname(file), "snippets"), { recursive: true, force: true });
 const anchor = `function passStringToWasm0(arg, malloc, realloc) {

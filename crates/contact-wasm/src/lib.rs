@@ -6,9 +6,12 @@
 //! the engine's own `JSON.stringify` and parsed here by serde_json, which is faster
 //! than walking a JavaScript object property by property through the boundary, and
 //! means a string and an object take the same path (the one a request takes over
-//! HTTP). Answers go back the same way, through `JSON.parse`; a valid request's
-//! contact, which is also its normalized request's, is written and parsed once and
-//! set under both names.
+//! HTTP). Answers go back the same way, through `JSON.parse`. A valid verdict is an
+//! object literal made in JavaScript around the normalized contact or request, the
+//! only part of it that needs parsing; a contact whose text is its normalized text
+//! already is parsed from the input string as it came. A valid request's or batch
+//! item's contact, which is also its normalized request's, is parsed once and set
+//! under both names.
 //!
 //! The plain-Rust half ([`verdict`], [`options`]) tests natively; this file only
 //! converts.
@@ -44,7 +47,7 @@ use js_sys::{Array, JsString, TypeError, JSON};
 use options::Settings;
 use serde_json::Value;
 use std::cell::RefCell;
-use types::{BatchVerdict, Verdict};
+use types::{BatchVerdict, ValidVerdict, Verdict};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use write::Contact;
@@ -87,18 +90,26 @@ extern "C" {
     fn items(this: &Parsed) -> Array;
 }
 
-// The valid verdict of `validateContact`, made in JavaScript from the normalized
-// contact's JSON text: an object literal, which the engine builds faster than it
-// parses the same keys from text, around the one `JSON.parse` the contact needs. Its
-// keys are `write::verdict`'s for a valid contact, in the same order. The npm build
-// (scripts/npm-glue.mjs) copies this function into the glue, so the package stays
-// one JavaScript file.
+// The valid verdicts of `validateContact` and `validateRequest`, made in JavaScript
+// from the JSON text of the normalized contact or request: object literals, which the
+// engine builds faster than it parses the same keys from text, around the one
+// `JSON.parse` the contact or request needs. A request's contact is its normalized
+// request's, one object under both names. Their keys are `write::verdict`'s for the
+// same verdicts, in the same order. The npm build (scripts/npm-glue.mjs) copies these
+// functions into the glue, so the package stays one JavaScript file.
 #[wasm_bindgen(inline_js = "export function validContact(text) {
   return { ok: true, code: null, message: \"valid\", data: [], errors: [], contact: JSON.parse(text) };
+}
+export function validRequest(text) {
+  const request = JSON.parse(text);
+  return { ok: true, code: null, message: \"valid\", data: [], errors: [], contact: request.contact, request };
 }")]
 extern "C" {
     #[wasm_bindgen(js_name = validContact)]
     fn valid_contact(text: &JsValue) -> JsValue;
+
+    #[wasm_bindgen(js_name = validRequest)]
+    fn valid_request(text: &str) -> JsValue;
 }
 
 /// Validates a request body exactly as the endpoint does, in the contract's order,
@@ -302,11 +313,17 @@ fn request_verdict(body: &JsValue, settings: &Settings) -> Result<JsValue, JsVal
     }
     let text = input_text(body, "request body")?;
     let verdict = verdict::request(&text, &settings.definitions);
-    let answer = answer(|out| write::verdict(out, &verdict, Contact::Shared))?;
-    if Contact::Shared.left_to_binding(&verdict) {
-        share_contact(answer.unchecked_ref());
+    match &verdict {
+        Verdict::Valid(ValidVerdict {
+            request: Some(request),
+            ..
+        }) => OUT.with_borrow_mut(|out| {
+            out.clear();
+            write::request(out, &request.0);
+            Ok(valid_request(written(out)?))
+        }),
+        _ => answer(|out| write::verdict(out, &verdict, Contact::Written)),
     }
-    Ok(answer)
 }
 
 fn contact_verdict(contact: &JsValue, settings: &Settings) -> Result<JsValue, JsValue> {
@@ -336,8 +353,7 @@ fn contact_verdict(contact: &JsValue, settings: &Settings) -> Result<JsValue, Js
         if out.as_slice() == text.as_bytes() {
             return Ok(valid_contact(js_text));
         }
-        let written = std::str::from_utf8(out).map_err(|e| type_error(&e.to_string()))?;
-        Ok(valid_contact(&JsValue::from_str(written)))
+        Ok(valid_contact(&JsValue::from_str(written(out)?)))
     })
 }
 
@@ -412,9 +428,13 @@ fn answer(render: impl FnOnce(&mut Vec<u8>)) -> Result<JsValue, JsValue> {
     OUT.with_borrow_mut(|out| {
         out.clear();
         render(out);
-        let text = std::str::from_utf8(out).map_err(|e| type_error(&e.to_string()))?;
-        JSON::parse(text)
+        JSON::parse(written(out)?)
     })
+}
+
+/// What [`write`] wrote, as text.
+fn written(out: &[u8]) -> Result<&str, JsValue> {
+    std::str::from_utf8(out).map_err(|e| type_error(&e.to_string()))
 }
 
 /// Sets the `contact` of a verdict written as `null`

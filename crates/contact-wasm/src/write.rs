@@ -97,29 +97,35 @@ fn valid(out: &mut Vec<u8>, contact: &Record, request: Option<&ContactRequest>, 
         record(out, contact);
     }
     if let Some(r) = request {
-        // The keys of `ContactRequest::to_json`, in its (sorted) order.
-        out.extend_from_slice(br#","request":{"contact":"#);
-        record(out, &r.contact);
-        out.extend_from_slice(br#","debug":"#);
-        boolean(out, r.debug);
-        out.extend_from_slice(br#","dry_run":"#);
-        boolean(out, r.dry_run);
-        if let Some(entity) = &r.entity {
-            out.extend_from_slice(br#","entity":"#);
-            record(out, entity);
-        }
-        out.extend_from_slice(br#","lookup_by":"#);
-        string(out, lookup_name(r.lookup_by));
-        out.extend_from_slice(br#","member_id":"#);
-        string(out, &r.member_id);
-        out.extend_from_slice(br#","mode":"#);
-        string(out, mode_name(r.mode));
-        out.extend_from_slice(br#","org_id":"#);
-        string(out, &r.org_id);
-        out.extend_from_slice(br#","skip_entity":"#);
-        boolean(out, r.skip_entity);
-        out.push(b'}');
+        out.extend_from_slice(br#","request":"#);
+        self::request(out, r);
     }
+    out.push(b'}');
+}
+
+/// A normalized request, as `ContactRequest::to_json` renders it (secrets left out).
+pub fn request(out: &mut Vec<u8>, r: &ContactRequest) {
+    // The keys of `ContactRequest::to_json`, in its (sorted) order.
+    out.extend_from_slice(br#"{"contact":"#);
+    record(out, &r.contact);
+    out.extend_from_slice(br#","debug":"#);
+    boolean(out, r.debug);
+    out.extend_from_slice(br#","dry_run":"#);
+    boolean(out, r.dry_run);
+    if let Some(entity) = &r.entity {
+        out.extend_from_slice(br#","entity":"#);
+        record(out, entity);
+    }
+    out.extend_from_slice(br#","lookup_by":"#);
+    string(out, lookup_name(r.lookup_by));
+    out.extend_from_slice(br#","member_id":"#);
+    string(out, &r.member_id);
+    out.extend_from_slice(br#","mode":"#);
+    string(out, mode_name(r.mode));
+    out.extend_from_slice(br#","org_id":"#);
+    string(out, &r.org_id);
+    out.extend_from_slice(br#","skip_entity":"#);
+    boolean(out, r.skip_entity);
     out.push(b'}');
 }
 
