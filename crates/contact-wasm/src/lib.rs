@@ -47,7 +47,7 @@ use js_sys::{Array, JsString, TypeError, JSON};
 use options::Settings;
 use serde_json::Value;
 use std::cell::RefCell;
-use types::{BatchVerdict, ValidVerdict, Verdict};
+use types::BatchVerdict;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use write::Contact;
@@ -312,17 +312,13 @@ fn request_verdict(body: &JsValue, settings: &Settings) -> Result<JsValue, JsVal
         ));
     }
     let text = input_text(body, "request body")?;
-    let verdict = verdict::request(&text, &settings.definitions);
-    match &verdict {
-        Verdict::Valid(ValidVerdict {
-            request: Some(request),
-            ..
-        }) => OUT.with_borrow_mut(|out| {
+    match verdict::checked_request(&text, &settings.definitions) {
+        Ok(request) => OUT.with_borrow_mut(|out| {
             out.clear();
-            write::request(out, &request.0);
+            write::request(out, &request);
             Ok(valid_request(written(out)?))
         }),
-        _ => answer(|out| write::verdict(out, &verdict, Contact::Written)),
+        Err(refused) => answer(|out| write::invalid(out, &refused)),
     }
 }
 
@@ -335,18 +331,19 @@ fn contact_verdict(contact: &JsValue, settings: &Settings) -> Result<JsValue, Js
             (text_or_null(&stringified), &stringified)
         }
     };
-    let verdict = verdict::contact(
+    let checked = verdict::checked_contact(
         &text,
         settings.mode.unwrap_or_default(),
         settings.lookup_by.unwrap_or_default(),
         &settings.definitions,
     );
-    let Verdict::Valid(valid) = &verdict else {
-        return answer(|out| write::verdict(out, &verdict, Contact::Written));
+    let record = match checked {
+        Ok(record) => record,
+        Err(refused) => return answer(|out| write::invalid(out, &refused)),
     };
     OUT.with_borrow_mut(|out| {
         out.clear();
-        write::record(out, &valid.contact.0);
+        write::record(out, &record);
         // Input that is the normalized contact's text already (a contact stringified
         // with its keys in order and nothing to trim, say) is parsed as it came: the
         // engine's own string, not written back and decoded.

@@ -8,20 +8,30 @@ use crate::types::{
 };
 use contact_core::custom::Definitions;
 use contact_core::gate::Offline;
-use contact_core::{Failure, LookupBy, Mode};
+use contact_core::validate::request::Record;
+use contact_core::{ContactRequest, Failure, LookupBy, Mode};
 use serde_json::Value;
 
 /// A request body, as the endpoint reads it after the HTTP checks: parsed, then
 /// every check of the contract in order, with a gate that lets the credential
 /// checks that need the database pass.
 pub fn request(text: &str, definitions: &Definitions) -> Verdict {
-    match contact_core::check_body(text, definitions, &mut Offline) {
+    match checked_request(text, definitions) {
         Ok(request) => valid(
             RecordJson(request.contact.clone()),
             Some(RequestJson(request)),
         ),
-        Err(failure) => invalid(&failure),
+        Err(refused) => Verdict::Invalid(refused),
     }
+}
+
+/// [`request`]'s normalized request when the request is valid, its verdict when not.
+pub fn checked_request(
+    text: &str,
+    definitions: &Definitions,
+) -> Result<ContactRequest, InvalidVerdict> {
+    contact_core::check_body(text, definitions, &mut Offline)
+        .map_err(|failure| error_body(&failure))
 }
 
 /// A batch body, as the batch endpoint reads it: parsed (up to 1 MiB), then the
@@ -55,10 +65,21 @@ pub fn batch(text: &str, definitions: &Definitions) -> BatchVerdict {
 /// A contact alone, as the endpoint checks the `contact` of a request with this
 /// mode and lookup.
 pub fn contact(text: &str, mode: Mode, lookup_by: LookupBy, definitions: &Definitions) -> Verdict {
-    match contact_core::check_contact(text, mode, lookup_by, definitions) {
+    match checked_contact(text, mode, lookup_by, definitions) {
         Ok(record) => valid(RecordJson(record), None),
-        Err(failure) => invalid(&failure),
+        Err(refused) => Verdict::Invalid(refused),
     }
+}
+
+/// [`contact`]'s normalized contact when the contact is valid, its verdict when not.
+pub fn checked_contact(
+    text: &str,
+    mode: Mode,
+    lookup_by: LookupBy,
+    definitions: &Definitions,
+) -> Result<Record, InvalidVerdict> {
+    contact_core::check_contact(text, mode, lookup_by, definitions)
+        .map_err(|failure| error_body(&failure))
 }
 
 /// One field's problems, none when its value is valid: `name` is a contact field

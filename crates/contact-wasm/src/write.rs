@@ -54,7 +54,7 @@ pub fn batch(out: &mut Vec<u8>, batch: &BatchVerdict, contact: Contact) {
 }
 
 /// An invalid verdict: the server's error body.
-fn invalid(out: &mut Vec<u8>, v: &InvalidVerdict) {
+pub fn invalid(out: &mut Vec<u8>, v: &InvalidVerdict) {
     out.extend_from_slice(br#"{"ok":"#);
     boolean(out, v.ok);
     out.extend_from_slice(br#","code":"#);
