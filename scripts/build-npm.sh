@@ -65,15 +65,17 @@ sed -i '/^    \[Symbol\.dispose\](): void;$/d' "$pkg/${name}.d.ts"
 # them and shrinks the rest: once, then again on the flattened and re-looped code,
 # to a fixed point. The module defines its own memory (so it starts zero-filled)
 # and Rust places nothing below 1 MiB (so the low 1 KiB is unused).
+# The target-features section only tells linkers and optimizers what the module
+# was built for; engines do not read it.
 "$wasm_opt" -Oz --flatten --rereloop -Oz --converge --low-memory-unused --zero-filled-memory \
-  --strip-debug --strip-producers \
+  --strip-debug --strip-producers --strip-target-features \
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$pkg/${name}_bg.wasm" -o "$pkg/${name}_bg.wasm"
 
 features=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
   --enable-mutable-globals --enable-reference-types --enable-multivalue)
-"$wasm_opt" -O3 --strip-debug --strip-producers "${features[@]}" \
+"$wasm_opt" -O3 --strip-debug --strip-producers --strip-target-features "${features[@]}" \
   "$speed/${name}_bg.wasm" -o "$pkg/${name}_node_bg.wasm"
 
 # Node has no fetch for file: URLs, so the web glue's init() cannot load the module

@@ -127,7 +127,7 @@ impl<'de> Visitor<'de> for Items<'_> {
 }
 
 fn names<T>(all: &[(&str, T)]) -> String {
-    all.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+    contact_core::validate::join(&mut all.iter().map(|(n, _)| *n), ", ")
 }
 
 /// A serde error without the position in the JSON text, which the caller never

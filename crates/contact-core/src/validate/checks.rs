@@ -268,13 +268,7 @@ fn choice<T: Copy + Default>(
     allowed: &[(&'static str, T)],
     problems: &mut Vec<Problem>,
 ) -> T {
-    let names = || {
-        allowed
-            .iter()
-            .map(|(n, _)| *n)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let names = || super::join(&mut allowed.iter().map(|(n, _)| *n), ", ");
     match value {
         None | Some(Scalar::Null) => T::default(),
         Some(Scalar::Text(s)) => match named(allowed, text::trim(s)) {

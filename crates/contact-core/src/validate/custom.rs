@@ -280,11 +280,11 @@ impl Definitions {
         match (hint, list_tags) {
             (Some(hint), true) => format!(
                 "unknown custom field; {hint} the defined fields are: {}",
-                tags().collect::<Vec<_>>().join(", ")
+                super::join(&mut tags(), ", ")
             ),
             (None, true) => format!(
                 "unknown custom field; the defined fields are: {}",
-                tags().collect::<Vec<_>>().join(", ")
+                super::join(&mut tags(), ", ")
             ),
             (Some(hint), false) => format!("unknown custom field; {hint}"),
             (None, false) => "unknown custom field".into(),
@@ -434,7 +434,7 @@ impl Compiled {
             }
             FieldType::Select => {
                 let Some(s) = value.as_str() else {
-                    return wrong_type(&format!("one of: {}", def.options.join(", ")));
+                    return wrong_type(&format!("one of: {}", options(def)));
                 };
                 let s = s.trim();
                 if def.options.iter().any(|o| o == s) {
@@ -442,7 +442,7 @@ impl Compiled {
                 } else {
                     Err((
                         ProblemCode::InvalidOption,
-                        format!("must be one of: {}", def.options.join(", ")),
+                        format!("must be one of: {}", options(def)),
                     ))
                 }
             }
@@ -450,7 +450,7 @@ impl Compiled {
                 let Some(items) = value.as_array() else {
                     return wrong_type(&format!(
                         "a list of distinct options from: {}",
-                        def.options.join(", ")
+                        options(def)
                     ));
                 };
                 let mut chosen: Vec<Value> = Vec::with_capacity(items.len());
@@ -462,7 +462,7 @@ impl Compiled {
                     else {
                         return Err((
                             ProblemCode::InvalidOption,
-                            format!("each item must be one of: {}", def.options.join(", ")),
+                            format!("each item must be one of: {}", options(def)),
                         ));
                     };
                     if chosen.iter().any(|c| c == s) {
@@ -480,6 +480,11 @@ impl Compiled {
 }
 
 /// Writes a bound as JSON would: `5`, not `5.0`.
+/// A select's options, as messages list them.
+fn options(def: &Definition) -> String {
+    super::join(&mut def.options.iter().map(String::as_str), ", ")
+}
+
 fn number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
         format!("{}", n as i64)

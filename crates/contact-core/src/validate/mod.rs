@@ -19,3 +19,16 @@ pub(crate) mod suggest;
 pub use checks::{authenticate, check, check_body, validate, Body, Caller, Draft};
 pub use parse::{parse_body, read_body, too_large, too_large_streamed};
 pub use record::{check_contact, check_field, read_value, type_name};
+
+/// `parts` with `separator` between them, as `[T]::join` does: one function for
+/// every list a message names, where `join` is compiled once per kind of item.
+pub fn join(parts: &mut dyn Iterator<Item = &str>, separator: &str) -> String {
+    let mut joined = String::new();
+    for (i, part) in parts.enumerate() {
+        if i > 0 {
+            joined.push_str(separator);
+        }
+        joined.push_str(part);
+    }
+    joined
+}

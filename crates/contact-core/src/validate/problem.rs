@@ -1,6 +1,7 @@
 //! Errors as data: a stable top-level [`Code`], and for each problem a path, a stable
 //! snake_case code and a readable message.
 
+use super::join;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::fmt;
@@ -277,11 +278,19 @@ impl Failure {
         let omitted = total - problems.len();
         let lines = render_data(&problems);
         let message = if lines.len() <= MAX_MESSAGE_LINES && omitted == 0 {
-            format!("{prefix}{}", lines.join("; "))
+            format!(
+                "{prefix}{}",
+                join(&mut lines.iter().map(String::as_str), "; ")
+            )
         } else {
             format!(
                 "{prefix}{}; … {total} problems in all",
-                lines[..MAX_MESSAGE_LINES.min(lines.len())].join("; ")
+                join(
+                    &mut lines[..MAX_MESSAGE_LINES.min(lines.len())]
+                        .iter()
+                        .map(String::as_str),
+                    "; "
+                )
             )
         };
         Failure {
@@ -348,7 +357,7 @@ pub fn render_data(problems: &[Problem]) -> Vec<String> {
             if !missing_done {
                 lines.push(format!(
                     "Missing required contact fields: {}",
-                    missing.join(", ")
+                    join(&mut missing.iter().copied(), ", ")
                 ));
                 missing_done = true;
             }
