@@ -282,6 +282,7 @@ test("a valid contact's verdict is the same whether its input was already normal
     '{ "firstName": "Jane", "primaryEmail": "jane@acme.com" }', // spaced
     { primaryEmail: "jane@acme.com", firstName: "Jane" }, // keys in another order
     { firstName: " Jane ", primaryEmail: "jane@acme.com" }, // a name to trim
+    '{"firstName":"\\u004aane","primaryEmail":"jane\\u0040acme.com"}', // escapes
   ];
   const validator = new zc.Validator();
   for (const input of inputs) {
