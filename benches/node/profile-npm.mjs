@@ -1,7 +1,10 @@
 // Where the npm package's time goes: a CPU profile (V8's sampling profiler, through
-// node:inspector) of validateRequest over the corpus, self time by function.
+// node:inspector) of validateRequest over the corpus, self time by function; or, with
+// contact-text or contact-object, of a Validator's validateContact over the small
+// contacts of benches/node/validation.mjs (each corpus contact's name, e-mail and
+// phone), as its "Single small contacts" lines run it.
 //
-//   node benches/node/profile-npm.mjs [text|object] [pkg dir] [seconds]
+//   node benches/node/profile-npm.mjs [text|object|contact-text|contact-object] [pkg dir] [seconds]
 //
 // The published build strips function names; for named wasm frames, point it at a
 // build that keeps them (benches/README.md, "Profiling", shows how to make one).
@@ -18,12 +21,27 @@ const pkg = await import(join(pkgDir, "node.js"));
 // The glue's source lines, to tell which import a JS frame is.
 const glue = readFileSync(join(pkgDir, "zyntro_contact.js"), "utf8").split("\n").map((l, i, all) => all.slice(i, i + 2).join(" "));
 const corpus = JSON.parse(readFileSync(join(root, "benches/corpus/requests.json"), "utf8"));
-const inputs = corpus.items.map((i) => (input === "object" ? JSON.parse(i.body) : i.body));
 const options = { customFields: corpus.customFields };
+const contacts = input.startsWith("contact-");
+const entry = contacts ? "validateContact" : "validateRequest";
+let inputs;
+let validate;
+if (contacts) {
+  const small = corpus.items
+    .map((i) => JSON.parse(i.body)?.contact)
+    .filter((c) => c && typeof c === "object" && !Array.isArray(c))
+    .map((c) => Object.fromEntries(["firstName", "lastName", "primaryEmail", "primaryPhone"].filter((k) => k in c).map((k) => [k, c[k]])));
+  inputs = input === "contact-object" ? small : small.map((c) => JSON.stringify(c));
+  const validator = new pkg.Validator({ ...options, mode: "upsert", lookupBy: "email" });
+  validate = (x) => validator.validateContact(x);
+} else {
+  inputs = corpus.items.map((i) => (input === "object" ? JSON.parse(i.body) : i.body));
+  validate = (x) => pkg.validateRequest(x, options);
+}
 const loop = (ms) => {
   let n = 0;
   const end = performance.now() + ms;
-  while (performance.now() < end) for (const x of inputs) n += pkg.validateRequest(x, options).ok ? 1 : 0;
+  while (performance.now() < end) for (const x of inputs) n += validate(x).ok ? 1 : 0;
   return n;
 };
 loop(300);
@@ -57,9 +75,9 @@ for (const [id, n] of counts) {
   self.set(name, (self.get(name) ?? 0) + n);
   total += n;
 }
-console.log(`\nCPU profile of validateRequest on ${input} input (${pkgDir}), ${seconds} s, self time by kind:\n`);
+console.log(`\nCPU profile of ${entry} on ${input.replace("contact-", "")} input (${pkgDir}), ${seconds} s, self time by kind:\n`);
 printTable([["kind", "self"], ...[...kinds].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, `${((100 * n) / total).toFixed(1)} %`])]);
-// The call tree under validateRequest, inclusive time, where the build keeps names
+// The call tree under the entry, inclusive time, where the build keeps names
 // (frames under 1 % left out).
 const children = (id) => byId.get(id).children ?? [];
 const inclusive = new Map();
@@ -75,10 +93,10 @@ const show = (id, depth) => {
   tree.push([`${"· ".repeat(depth)}${name.slice(0, 100)}`, `${(100 * share).toFixed(1)} %`]);
   if (depth < 4) for (const c of [...children(id)].sort((a, b) => incl(b) - incl(a))) show(c, depth + 1);
 };
-const roots = (id) => (byId.get(id).callFrame.functionName === "validateRequest" ? [id] : children(id).flatMap(roots));
+const roots = (id) => (byId.get(id).callFrame.functionName === entry ? [id] : children(id).flatMap(roots));
 for (const id of roots(profile.nodes[0].id)) show(id, 0);
 if (tree.some(([name]) => name.includes("::"))) {
-  console.log(`\nThe call tree under validateRequest (inclusive):\n`);
+  console.log(`\nThe call tree under ${entry} (inclusive):\n`);
   printTable([["frame", "inclusive"], ...tree]);
 }
 const rows = [...self].sort((a, b) => b[1] - a[1]).slice(0, 30).map(([name, n]) => [name.replace(/::h[0-9a-f]{16}/g, "").slice(0, 110), `${((100 * n) / total).toFixed(1)} %`]);
