@@ -8,7 +8,7 @@
 
 use contact_core::custom::{Definition, Definitions};
 use contact_core::gate::Offline;
-use contact_core::{check, check_body, parse_body};
+use contact_core::{check, check_body, check_contact, parse_body, LookupBy, Mode};
 use criterion::{criterion_group, Criterion, Throughput};
 use serde::Deserialize;
 use serde_json::Value;
@@ -98,27 +98,66 @@ fn benches(c: &mut Criterion) {
     group.finish();
 }
 
-/// `BENCH_PROFILE=floor|check|render [BENCH_LOOPS=n]`: runs that workload over the
-/// corpus `n` times (default 20) and exits, without criterion, for an instruction
-/// profile (`valgrind --tool=callgrind`) of exactly that work.
+/// `BENCH_PROFILE=floor|check|render|contact [BENCH_LOOPS=n]`: runs that workload over
+/// the corpus `n` times (default 20) and exits, without criterion, for an instruction
+/// profile (`valgrind --tool=callgrind`) of exactly that work. `contact` checks the
+/// small contacts of the npm benchmark (benches/node/validation.mjs) with
+/// `check_contact`, as its `validateContact` lines do.
 fn profile(which: &str) {
     let loops: usize = std::env::var("BENCH_LOOPS")
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(20);
     let (bodies, _, definitions) = corpus();
+    let inputs = match which {
+        "contact" => small_contacts(&bodies),
+        _ => bodies,
+    };
     let mut sink = 0usize;
     for _ in 0..loops {
-        for body in &bodies {
+        for input in &inputs {
             sink += match which {
-                "floor" => usize::from(serde_json::from_str::<Value>(black_box(body)).is_ok()),
-                "check" => usize::from(validate(black_box(body), &definitions)),
-                "render" => validate_and_render(black_box(body), &definitions).len(),
-                other => panic!("BENCH_PROFILE is floor, check or render, not {other}"),
+                "floor" => usize::from(serde_json::from_str::<Value>(black_box(input)).is_ok()),
+                "check" => usize::from(validate(black_box(input), &definitions)),
+                "render" => validate_and_render(black_box(input), &definitions).len(),
+                "contact" => usize::from(
+                    check_contact(
+                        black_box(input),
+                        Mode::Upsert,
+                        LookupBy::Email,
+                        &definitions,
+                    )
+                    .is_ok(),
+                ),
+                other => panic!("BENCH_PROFILE is floor, check, render or contact, not {other}"),
             };
         }
     }
-    println!("{which}: {} bodies, sink {sink}", loops * bodies.len());
+    println!("{which}: {} inputs, sink {sink}", loops * inputs.len());
+}
+
+/// Each body's contact cut down to its name, e-mail and phone, as JSON text: the small
+/// contacts of benches/node/validation.mjs.
+fn small_contacts(bodies: &[String]) -> Vec<String> {
+    bodies
+        .iter()
+        .filter_map(|body| match serde_json::from_str::<Value>(body) {
+            Ok(Value::Object(mut request)) => match request.remove("contact") {
+                Some(Value::Object(contact)) => Some(contact),
+                _ => None,
+            },
+            _ => None,
+        })
+        .map(|contact| {
+            let kept: serde_json::Map<String, Value> = contact
+                .into_iter()
+                .filter(|(k, _)| {
+                    ["firstName", "lastName", "primaryEmail", "primaryPhone"].contains(&k.as_str())
+                })
+                .collect();
+            Value::Object(kept).to_string()
+        })
+        .collect()
 }
 
 criterion_group!(validation, benches);
