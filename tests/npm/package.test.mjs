@@ -292,6 +292,11 @@ test("a valid contact's verdict is the same whether its input was already normal
       assert.notEqual(verdict.contact, input);
     }
   }
+  // A lone surrogate reaches Rust, as it reaches the server in UTF-8, as U+FFFD; the
+  // verdict's contact has what was checked, whichever path made it.
+  for (const text of ['{"firstName":"Ja\uD800ne","primaryEmail":"jane@acme.com"}', '{"primaryEmail":"jane@acme.com","firstName":"Ja\uD800ne"}']) {
+    assert.equal(validator.validateContact(text).contact.firstName, "Ja\uFFFDne");
+  }
   // Each verdict is its own: changing one changes no other.
   const [a, b] = [validator.validateContact(normalized), validator.validateContact(normalized)];
   a.contact.firstName = "Changed";

@@ -346,8 +346,11 @@ fn contact_verdict(contact: &JsValue, settings: &Settings) -> Result<JsValue, Js
         write::record(out, &record);
         // Input that is the normalized contact's text already (a contact stringified
         // with its keys in order and nothing to trim, say) is parsed as it came: the
-        // engine's own string, not written back and decoded.
-        if out.as_slice() == text.as_bytes() {
+        // engine's own string, not written back and decoded. Not when the text may
+        // hold U+FFFD (its first byte, 0xEF, begins U+F000 to U+FFFF): a lone
+        // surrogate of the JavaScript string reached Rust as U+FFFD, as it reaches the
+        // server, so the string itself is not what was checked.
+        if out.as_slice() == text.as_bytes() && !text.as_bytes().contains(&0xEF) {
             return Ok(valid_contact(js_text));
         }
         Ok(valid_contact(&JsValue::from_str(written(out)?)))
