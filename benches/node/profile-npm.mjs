@@ -13,6 +13,7 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { root } from "../../tests/support/server.mjs";
 import { printTable } from "./table.mjs";
+import { smallContacts } from "./small-contacts.mjs";
 
 const input = process.argv[2] ?? "text";
 const pkgDir = resolve(process.argv[3] ?? join(root, "crates/contact-wasm/pkg"));
@@ -27,10 +28,7 @@ const entry = contacts ? "validateContact" : "validateRequest";
 let inputs;
 let validate;
 if (contacts) {
-  const small = corpus.items
-    .map((i) => JSON.parse(i.body)?.contact)
-    .filter((c) => c && typeof c === "object" && !Array.isArray(c))
-    .map((c) => Object.fromEntries(["firstName", "lastName", "primaryEmail", "primaryPhone"].filter((k) => k in c).map((k) => [k, c[k]])));
+  const small = smallContacts(corpus.items.map((i) => JSON.parse(i.body)));
   inputs = input === "contact-object" ? small : small.map((c) => JSON.stringify(c));
   const validator = new pkg.Validator({ ...options, mode: "upsert", lookupBy: "email" });
   validate = (x) => validator.validateContact(x);

@@ -15,6 +15,7 @@ import { dirname, join } from "node:path";
 import { zodContactSchema, zodSchema } from "./schemas.mjs";
 import { ajvContactSchema, ajvRequestSchema } from "./ajv-schema.mjs";
 import { printTable } from "./table.mjs";
+import { smallContacts } from "./small-contacts.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const require = createRequire(import.meta.url);
@@ -134,10 +135,7 @@ printTable(tableOf(rows, "agrees with labels"));
 // Single small contacts, one validateContact call each, as a form or an app checks
 // one contact: the corpus's contacts cut down to their name, e-mail and phone. The
 // package's verdicts are the labels; the other lines say how often they agree.
-const small = objects
-  .map((o) => o?.contact)
-  .filter((c) => c && typeof c === "object" && !Array.isArray(c))
-  .map((c) => Object.fromEntries(["firstName", "lastName", "primaryEmail", "primaryPhone"].filter((k) => k in c).map((k) => [k, c[k]])));
+const small = smallContacts(objects);
 const smallTexts = small.map((c) => JSON.stringify(c));
 const contactValidator = new pkg.Validator({ customFields: corpus.customFields, mode: "upsert", lookupBy: "email" });
 const browserContactValidator = new browserPkg.Validator({ customFields: corpus.customFields, mode: "upsert", lookupBy: "email" });
