@@ -283,12 +283,22 @@ test("a valid contact's verdict is the same whether its input was already normal
     { primaryEmail: "jane@acme.com", firstName: "Jane" }, // keys in another order
     { firstName: " Jane ", primaryEmail: "jane@acme.com" }, // a name to trim
     '{"firstName":"\\u004aane","primaryEmail":"jane\\u0040acme.com"}', // escapes
+    // Objects whose text is the normalized text, copied or parsed from it:
+    Object.assign(Object.create(null), normalized), // no prototype
+    { ...normalized, middleName: undefined }, // a key JSON leaves out
+    new (class {
+      toJSON() {
+        return normalized; // its own keys are not what it sends
+      }
+    })(),
   ];
   const validator = new zc.Validator();
   for (const input of inputs) {
     for (const verdict of [zc.validateContact(input), validator.validateContact(input)]) {
       assert.equal(JSON.stringify(verdict), want, JSON.stringify(input));
       assert.deepStrictEqual(Object.keys(verdict), ["ok", "code", "message", "data", "errors", "contact"]);
+      assert.deepStrictEqual(Object.entries(verdict.contact), Object.entries(normalized));
+      assert.equal(Object.getPrototypeOf(verdict.contact), Object.prototype);
       assert.notEqual(verdict.contact, input);
     }
   }

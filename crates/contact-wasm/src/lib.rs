@@ -9,7 +9,8 @@
 //! HTTP). Answers go back the same way, through `JSON.parse`. A valid verdict is an
 //! object literal made in JavaScript around the normalized contact or request, the
 //! only part of it that needs parsing; a contact whose text is its normalized text
-//! already is parsed from the input string as it came. A valid request's or batch
+//! already is parsed from the input string as it came, or copied from the input
+//! object when its values are all strings. A valid request's or batch
 //! item's contact, which is also its normalized request's, is parsed once and set
 //! under both names.
 //!
@@ -97,16 +98,35 @@ extern "C" {
 // request's, one object under both names. Their keys are `write::verdict`'s for the
 // same verdicts, in the same order. The npm build (scripts/npm-glue.mjs) copies these
 // functions into the glue, so the package stays one JavaScript file.
-#[wasm_bindgen(inline_js = "export function validContact(text) {
-  return { ok: true, code: null, message: \"valid\", data: [], errors: [], contact: JSON.parse(text) };
+//
+// A contact sent as an object whose JSON text is already its normalized text is
+// copied rather than parsed back from that text, when every one of its own keys
+// holds a string and no `toJSON` decides its text: the same keys in the same order
+// with the same strings, a fresh object, as `JSON.parse` would make it, in a fifth of
+// the time. (Its keys are contact fields, so none is `__proto__`.)
+#[wasm_bindgen(inline_js = "export function validContact(text, input) {
+  const contact = (typeof input === \"object\" && copyOfStrings(input)) || JSON.parse(text);
+  return { ok: true, code: null, message: \"valid\", data: [], errors: [], contact };
+}
+function copyOfStrings(object) {
+  if (typeof object.toJSON === \"function\") return undefined;
+  const copy = {};
+  for (const key of Object.keys(object)) {
+    const value = object[key];
+    if (typeof value !== \"string\") return undefined;
+    copy[key] = value;
+  }
+  return copy;
 }
 export function validRequest(text) {
   const request = JSON.parse(text);
   return { ok: true, code: null, message: \"valid\", data: [], errors: [], contact: request.contact, request };
 }")]
 extern "C" {
+    /// `input`: the contact as sent, when `text` is its JSON text and already the
+    /// normalized contact's; `undefined` when `text` was written normalized.
     #[wasm_bindgen(js_name = validContact)]
-    fn valid_contact(text: &JsValue) -> JsValue;
+    fn valid_contact(text: &JsValue, input: &JsValue) -> JsValue;
 
     #[wasm_bindgen(js_name = validRequest)]
     fn valid_request(text: &str) -> JsValue;
@@ -345,15 +365,19 @@ fn contact_verdict(contact: &JsValue, settings: &Settings) -> Result<JsValue, Js
         out.clear();
         write::record(out, &record);
         // Input that is the normalized contact's text already (a contact stringified
-        // with its keys in order and nothing to trim, say) is parsed as it came: the
-        // engine's own string, not written back and decoded. Not when the text may
-        // hold U+FFFD (its first byte, 0xEF, begins U+F000 to U+FFFF): a lone
-        // surrogate of the JavaScript string reached Rust as U+FFFD, as it reaches the
-        // server, so the string itself is not what was checked.
+        // with its keys in order and nothing to trim, say) is parsed as it came, the
+        // engine's own string, not written back and decoded; or copied, when it came
+        // as an object of strings. Not when the text may hold U+FFFD (its first byte,
+        // 0xEF, begins U+F000 to U+FFFF): a lone surrogate of the JavaScript string
+        // reached Rust as U+FFFD, as it reaches the server, so the string itself is
+        // not what was checked.
         if out.as_slice() == text.as_bytes() && !text.as_bytes().contains(&0xEF) {
-            return Ok(valid_contact(js_text));
+            return Ok(valid_contact(js_text, contact));
         }
-        Ok(valid_contact(&JsValue::from_str(written(out)?)))
+        Ok(valid_contact(
+            &JsValue::from_str(written(out)?),
+            &JsValue::UNDEFINED,
+        ))
     })
 }
 
