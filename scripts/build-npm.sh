@@ -10,11 +10,28 @@
 # Both run behind the one JavaScript glue, which the build checks is the same.
 # `npm run build:wasm` runs it. Uses the pinned wasm-bindgen CLI and wasm-opt from
 # npm (binaryen), so nothing is downloaded.
+#
+#   bash scripts/build-npm.sh [--features F --out DIR]
+#
+# --features builds the package with cargo features of contact-wasm (`floor`, for
+# benches/node/floor.mjs) into DIR instead, and leaves www/pkg/ alone.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 crate=crates/contact-wasm
 pkg="$crate/pkg"
+cargo_features=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --features) cargo_features="$2"; shift 2 ;;
+    --out) pkg="$2"; shift 2 ;;
+    *) echo "build-npm: unknown argument $1" >&2; exit 1 ;;
+  esac
+done
+if [ -n "$cargo_features" ] && [ "$pkg" = "$crate/pkg" ]; then
+  echo "build-npm: a build with --features goes elsewhere than the package: give --out DIR" >&2
+  exit 1
+fi
 name=zyntro_contact
 wasm_opt="$root/node_modules/.bin/wasm-opt"
 if ! command -v wasm-bindgen >/dev/null || [ ! -x "$wasm_opt" ]; then
@@ -40,7 +57,7 @@ for profile in wasm-release wasm-speed; do
   [ "$profile" = wasm-release ] && std_features=(-Z build-std-features=optimize_for_size)
   RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
     cargo build -p contact-wasm --target wasm32-unknown-unknown --profile "$profile" --target-dir "$out" \
-    -Z build-std=std,panic_abort "${std_features[@]}" >&2
+    --features "$cargo_features" -Z build-std=std,panic_abort "${std_features[@]}" >&2
 done
 rm -rf "$pkg"
 wasm-bindgen "$out/wasm32-unknown-unknown/wasm-release/contact_wasm.wasm" \
@@ -128,9 +145,11 @@ EOF
 cp "$crate/README.md" "$pkg/README.md"
 
 # The form in www/ imports the browser build from ./pkg/.
-rm -rf www/pkg
-mkdir -p www/pkg
-cp "$pkg/$name.js" "$pkg/$name.d.ts" "$pkg/${name}_bg.wasm" www/pkg/
+if [ -z "$cargo_features" ]; then
+  rm -rf www/pkg
+  mkdir -p www/pkg
+  cp "$pkg/$name.js" "$pkg/$name.d.ts" "$pkg/${name}_bg.wasm" www/pkg/
+fi
 
 raw=$(wc -c < "$pkg/${name}_bg.wasm")
 gz=$(gzip -9 -c "$pkg/${name}_bg.wasm" | wc -c)

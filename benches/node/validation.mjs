@@ -7,11 +7,18 @@
 // The package's lines run the module its Node entry loads (built for speed); the
 // "browser build" lines run, in Node too, the module browsers load (built for size).
 //
-//   node benches/node/validation.mjs [--seconds S] [--rounds N] [--pkg DIR]
+//
+// --floor DIR adds the floor to the small contacts' table: floorContact of the package
+// built with the `floor` feature into DIR (`bash scripts/build-npm.sh --features floor
+// --out DIR`), which crosses the boundary as validateContact does for a valid,
+// already normalized contact, its fastest case, and checks nothing. No check can make
+// validateContact faster than that.
+//
+//   node benches/node/validation.mjs [--seconds S] [--rounds N] [--pkg DIR] [--floor DIR]
 import { readFileSync, existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { zodContactSchema, zodSchema } from "./schemas.mjs";
 import { ajvContactSchema, ajvRequestSchema } from "./ajv-schema.mjs";
 import { printTable } from "./table.mjs";
@@ -40,6 +47,12 @@ if (!existsSync(pkgEntry)) {
 const pkg = await import(pkgEntry);
 // The browser's build of the same code (built for size; the Node entry loads the one
 // built for speed), measured here too: its own instance of the glue.
+const floorDir = process.argv.includes("--floor") ? process.argv[process.argv.indexOf("--floor") + 1] : null;
+if (floorDir && !existsSync(join(floorDir, "node.js"))) {
+  console.error(`validation: no floor build in ${floorDir} (bash scripts/build-npm.sh --features floor --out ${floorDir})`);
+  process.exit(1);
+}
+const floorPkg = floorDir && (await import(join(resolve(floorDir), "node.js")));
 const browserPkg = await import(`${pathToFileURL(join(pkgDir, "zyntro_contact.js")).href}?build=browser`);
 browserPkg.initSync({ module: readFileSync(join(pkgDir, "zyntro_contact_bg.wasm")) });
 
@@ -152,6 +165,13 @@ const smallRows = measure(
     ["Validator, browser build", "object", (o) => browserContactValidator.validateContact(o).ok],
     ["ajv", "object", (o) => ajvContact(o)],
     ["zod 4", "object", (o) => zodContact.safeParse(o).success],
+    // Reference lines: the boundary alone, as fast as validateContact could be.
+    ...(floorPkg
+      ? [
+          ["(floor: no checks)", "text", (t) => floorPkg.floorContact(t).ok],
+          ["(floor: no checks)", "object", (o) => floorPkg.floorContact(o).ok],
+        ]
+      : []),
   ],
   smallTexts,
   small,
@@ -171,3 +191,7 @@ const aims = [
 ];
 console.log("");
 for (const [what, ratio] of aims) console.log(`Aim, ${what}: ${ratio.toFixed(2)}× — ${ratio >= 1 ? "met" : "NOT met"}`);
+if (floorPkg) {
+  const floor = (input, other) => (line(smallRows, "(floor: no checks)", input) / line(smallRows, other, input)).toFixed(2);
+  console.log(`Floor, small contacts: ${floor("text", "ajv")}× ajv on JSON text, ${floor("object", "zod 4")}× zod 4 on objects: where validateContact would be if its checks took no time.`);
+}

@@ -342,15 +342,36 @@ fn request_verdict(body: &JsValue, settings: &Settings) -> Result<JsValue, JsVal
     }
 }
 
-fn contact_verdict(contact: &JsValue, settings: &Settings) -> Result<JsValue, JsValue> {
-    let stringified;
-    let (text, js_text) = match contact.as_string() {
-        Some(text) => (text, contact),
+/// A contact's JSON text as Rust text, and as a JavaScript string when it was
+/// stringified: `None` when the contact came as its text.
+fn contact_text(contact: &JsValue) -> Result<(String, Option<JsValue>), JsValue> {
+    match contact.as_string() {
+        Some(text) => Ok((text, None)),
         None => {
-            stringified = stringify(contact, "contact")?;
-            (text_or_null(&stringified), &stringified)
+            let stringified = stringify(contact, "contact")?;
+            Ok((text_or_null(&stringified), Some(stringified)))
         }
-    };
+    }
+}
+
+/// What crossing the boundary costs `validateContact` when the contact is valid and
+/// already normalized, its fastest case, with no check at all: the contact's text
+/// into wasm memory and the verdict made as [`contact_verdict`] makes it. The floor
+/// its speed cannot go below, measured by benches/node/floor.mjs; only in builds with
+/// the `floor` feature, never in the package.
+#[cfg(feature = "floor")]
+#[wasm_bindgen(js_name = floorContact, unchecked_return_type = "Verdict")]
+pub fn floor_contact(contact: ContactInput) -> Result<JsValue, JsValue> {
+    let (text, stringified) = contact_text(&contact)?;
+    std::hint::black_box(text);
+    Ok(valid_contact(
+        stringified.as_ref().unwrap_or(&contact),
+        &contact,
+    ))
+}
+
+fn contact_verdict(contact: &JsValue, settings: &Settings) -> Result<JsValue, JsValue> {
+    let (text, stringified) = contact_text(contact)?;
     let checked = verdict::checked_contact(
         &text,
         settings.mode.unwrap_or_default(),
@@ -372,7 +393,10 @@ fn contact_verdict(contact: &JsValue, settings: &Settings) -> Result<JsValue, Js
         // reached Rust as U+FFFD, as it reaches the server, so the string itself is
         // not what was checked.
         if out.as_slice() == text.as_bytes() && !text.as_bytes().contains(&0xEF) {
-            return Ok(valid_contact(js_text, contact));
+            return Ok(valid_contact(
+                stringified.as_ref().unwrap_or(contact),
+                contact,
+            ));
         }
         Ok(valid_contact(
             &JsValue::from_str(written(out)?),
