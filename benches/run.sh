@@ -40,7 +40,7 @@ echo "Load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the
 
 if wants validation; then
   step "validation throughput in Node"
-  node benches/node/validation.mjs --seconds "${VALIDATION_SECONDS:-1}" --rounds 5 --floor target/npm-floor/pkg
+  node benches/node/validation.mjs --seconds "${VALIDATION_SECONDS:-0.25}" --rounds "${VALIDATION_ROUNDS:-20}" --floor target/npm-floor/pkg
 fi
 
 if wants core; then
