@@ -479,12 +479,12 @@ impl Compiled {
     }
 }
 
-/// Writes a bound as JSON would: `5`, not `5.0`.
 /// A select's options, as messages list them.
 fn options(def: &Definition) -> String {
     super::join(&mut def.options.iter().map(String::as_str), ", ")
 }
 
+/// Writes a bound as JSON would: `5`, not `5.0`.
 fn number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
         format!("{}", n as i64)
