@@ -190,7 +190,7 @@ fn batch_verdict(body: &JsValue, settings: &Settings) -> Result<JsValue, JsValue
             "options.mode and options.lookupBy are for validateContact: a batch carries its own mode and lookup_by",
         ));
     }
-    let text = input_text(body, "batch body")?;
+    let (text, _) = input_text(body, "batch body")?;
     let verdict = verdict::batch(&text, &settings.definitions);
     let answer = answer(|out| write::batch(out, &verdict, Contact::Shared))?;
     if let BatchVerdict::Items(verdicts) = &verdict {
@@ -331,38 +331,25 @@ fn request_verdict(body: &JsValue, settings: &Settings) -> Result<JsValue, JsVal
             "options.mode and options.lookupBy are for validateContact: a request carries its own mode and lookup_by",
         ));
     }
-    let text = input_text(body, "request body")?;
+    let (text, _) = input_text(body, "request body")?;
     match verdict::checked_request(&text, &settings.definitions) {
-        Ok(request) => OUT.with_borrow_mut(|out| {
-            out.clear();
-            write::request(out, &request);
-            Ok(valid_request(written(out)?))
-        }),
+        Ok(request) => answer_from(
+            |out| write::request(out, &request),
+            |written| Ok(valid_request(written)),
+        ),
         Err(refused) => answer(|out| write::invalid(out, &refused)),
-    }
-}
-
-/// A contact's JSON text as Rust text, and as a JavaScript string when it was
-/// stringified: `None` when the contact came as its text.
-fn contact_text(contact: &JsValue) -> Result<(String, Option<JsValue>), JsValue> {
-    match contact.as_string() {
-        Some(text) => Ok((text, None)),
-        None => {
-            let stringified = stringify(contact, "contact")?;
-            Ok((text_or_null(&stringified), Some(stringified)))
-        }
     }
 }
 
 /// What crossing the boundary costs `validateContact` when the contact is valid and
 /// already normalized, its fastest case, with no check at all: the contact's text
 /// into wasm memory and the verdict made as [`contact_verdict`] makes it. The floor
-/// its speed cannot go below, measured by benches/node/floor.mjs; only in builds with
-/// the `floor` feature, never in the package.
+/// its speed cannot go below, the floor lines of benches/node/validation.mjs; only in
+/// builds with the `floor` feature, never in the package.
 #[cfg(feature = "floor")]
 #[wasm_bindgen(js_name = floorContact, unchecked_return_type = "Verdict")]
 pub fn floor_contact(contact: ContactInput) -> Result<JsValue, JsValue> {
-    let (text, stringified) = contact_text(&contact)?;
+    let (text, stringified) = input_text(&contact, "contact")?;
     std::hint::black_box(text);
     Ok(valid_contact(
         stringified.as_ref().unwrap_or(&contact),
@@ -371,7 +358,7 @@ pub fn floor_contact(contact: ContactInput) -> Result<JsValue, JsValue> {
 }
 
 fn contact_verdict(contact: &JsValue, settings: &Settings) -> Result<JsValue, JsValue> {
-    let (text, stringified) = contact_text(contact)?;
+    let (text, stringified) = input_text(contact, "contact")?;
     let checked = verdict::checked_contact(
         &text,
         settings.mode.unwrap_or_default(),
@@ -382,27 +369,23 @@ fn contact_verdict(contact: &JsValue, settings: &Settings) -> Result<JsValue, Js
         Ok(record) => record,
         Err(refused) => return answer(|out| write::invalid(out, &refused)),
     };
-    OUT.with_borrow_mut(|out| {
-        out.clear();
-        write::record(out, &record);
-        // Input that is the normalized contact's text already (a contact stringified
-        // with its keys in order and nothing to trim, say) is parsed as it came, the
-        // engine's own string, not written back and decoded; or copied, when it came
-        // as an object of strings. Not when the text may hold U+FFFD (its first byte,
-        // 0xEF, begins U+F000 to U+FFFF): a lone surrogate of the JavaScript string
-        // reached Rust as U+FFFD, as it reaches the server, so the string itself is
-        // not what was checked.
-        if out.as_slice() == text.as_bytes() && !text.as_bytes().contains(&0xEF) {
-            return Ok(valid_contact(
-                stringified.as_ref().unwrap_or(contact),
-                contact,
-            ));
-        }
-        Ok(valid_contact(
-            &JsValue::from_str(written(out)?),
-            &JsValue::UNDEFINED,
-        ))
-    })
+    answer_from(
+        |out| write::record(out, &record),
+        |written| {
+            // Input that is the normalized contact's text already (a contact stringified
+            // with its keys in order and nothing to trim, say) is parsed as it came, the
+            // engine's own string, not written back and decoded; or copied, when it came
+            // as an object of strings. Not when the text may hold U+FFFD (its first byte,
+            // 0xEF, begins U+F000 to U+FFFF): a lone surrogate of the JavaScript string
+            // reached Rust as U+FFFD, as it reaches the server, so the string itself is
+            // not what was checked.
+            Ok(if written == text && !text.as_bytes().contains(&0xEF) {
+                valid_contact(stringified.as_ref().unwrap_or(contact), contact)
+            } else {
+                valid_contact(&JsValue::from_str(written), &JsValue::UNDEFINED)
+            })
+        },
+    )
 }
 
 fn field_errors(name: &str, value: &JsValue, settings: &Settings) -> Result<JsValue, JsValue> {
@@ -433,18 +416,18 @@ fn settings(options: Option<OptionsInput>) -> Result<Settings, JsValue> {
     options::read(text.as_deref()).map_err(|e| type_error(&e.0))
 }
 
-/// The JSON text of an input: a string is taken as JSON text already; `undefined`
-/// is `null`, as a missing value.
-fn input_text(value: &JsValue, what: &str) -> Result<String, JsValue> {
+/// The JSON text of an input as Rust text, and the JavaScript string that
+/// `JSON.stringify` made of it: a string is taken as JSON text already (`None`);
+/// `undefined` is `null`, as a missing value.
+fn input_text(value: &JsValue, what: &str) -> Result<(String, Option<JsValue>), JsValue> {
     match value.as_string() {
-        Some(text) => Ok(text),
-        None => Ok(text_or_null(&stringify(value, what)?)),
+        Some(text) => Ok((text, None)),
+        None => {
+            let stringified = stringify(value, what)?;
+            let text = stringified.as_string().unwrap_or_else(|| "null".into());
+            Ok((text, Some(stringified)))
+        }
     }
-}
-
-/// What [`stringify`] made, as Rust text; `null` for `undefined`.
-fn text_or_null(stringified: &JsValue) -> String {
-    stringified.as_string().unwrap_or_else(|| "null".into())
 }
 
 /// `JSON.stringify`, which answers `undefined` for `undefined` and functions, and
@@ -473,10 +456,18 @@ thread_local! {
 /// building the objects one property at a time through the boundary with
 /// serde-wasm-bindgen (benches/RESULTS.md).
 fn answer(render: impl FnOnce(&mut Vec<u8>)) -> Result<JsValue, JsValue> {
+    answer_from(render, JSON::parse)
+}
+
+/// An answer made by `finish` from the text `render` writes into the kept buffer.
+fn answer_from(
+    render: impl FnOnce(&mut Vec<u8>),
+    finish: impl FnOnce(&str) -> Result<JsValue, JsValue>,
+) -> Result<JsValue, JsValue> {
     OUT.with_borrow_mut(|out| {
         out.clear();
         render(out);
-        JSON::parse(written(out)?)
+        finish(written(out)?)
     })
 }
 
